@@ -1,0 +1,31 @@
+#pragma once
+// Build options of the runtime, each documented where it is defined. Override any of them with
+// -D on the compiler command line; this header only supplies defaults.
+
+/// EMSIM_RT_COUNT_STEPS: 1 = every operation counts its algorithm steps (loop iterations, list
+/// hops) so a host can charge compute cycles; 0 = the counters compile away (firmware).
+#ifndef EMSIM_RT_COUNT_STEPS
+#if defined(__arm__) || defined(__thumb__)
+#define EMSIM_RT_COUNT_STEPS 0
+#else
+#define EMSIM_RT_COUNT_STEPS 1
+#endif
+#endif
+
+/// EMSIM_RT_ASSERT(cond): a broken *internal* invariant (never bad input: that returns a status).
+/// Traps on the target; on the host it calls emsim_rt_assert_failed(), which the simulator
+/// defines to report through SystemC and native tests define to fail the test.
+#ifndef EMSIM_RT_ASSERT
+#if defined(__arm__) || defined(__thumb__)
+#define EMSIM_RT_ASSERT(cond)                                                                      \
+    do {                                                                                           \
+        if (!(cond)) __builtin_trap();                                                             \
+    } while (0)
+#else
+extern "C" void emsim_rt_assert_failed(const char* expr, const char* file, int line);
+#define EMSIM_RT_ASSERT(cond)                                                                      \
+    do {                                                                                           \
+        if (!(cond)) emsim_rt_assert_failed(#cond, __FILE__, __LINE__);                            \
+    } while (0)
+#endif
+#endif
