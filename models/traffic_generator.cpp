@@ -1,0 +1,225 @@
+#include "models/traffic_generator.h"
+
+#include "models/random.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace emsim {
+
+using sc_core::sc_time;
+
+std::vector<TrafficRequest> make_traffic(const TrafficPattern& p, uint64_t seed) {
+    std::vector<TrafficRequest> out;
+    out.reserve(p.count);
+    SplitMix64 rng(seed);
+    const uint64_t bursts = std::max<uint64_t>(1, p.size_bytes / std::max<uint32_t>(1, p.burst_bytes));
+    for (uint64_t i = 0; i < p.count; ++i) {
+        TrafficRequest r;
+        r.length_bytes = p.burst_bytes;
+        const uint64_t slot = p.kind == TrafficPatternKind::Random ? rng.uniform(0, bursts - 1)
+                                                                   : i % bursts;
+        r.address = p.base + slot * p.burst_bytes;
+        r.write = rng.chance(p.write_percent, 100);
+        r.not_before_cycle =
+            p.start_cycle + (p.kind == TrafficPatternKind::FixedRate ? i * p.period_cycles : 0);
+        out.push_back(r);
+    }
+    return out;
+}
+
+TrafficGenerator::TrafficGenerator(sc_core::sc_module_name name,
+                                   const TrafficGeneratorParams& params, const Clock& clock,
+                                   std::vector<TrafficRequest> requests)
+    : sc_module(name), out("out"), m_params(params), m_clock(clock),
+      m_requests(std::move(requests)) {
+    out.register_nb_transport_bw(this, &TrafficGenerator::nb_transport_bw);
+    out.register_invalidate_direct_mem_ptr(this, &TrafficGenerator::invalidate_direct_mem_ptr);
+    uint32_t longest = 4;
+    for (const TrafficRequest& r : m_requests) longest = std::max(longest, r.length_bytes);
+    m_buffer.assign(longest, 0);
+    if (m_params.keep_records) m_records.reserve(m_requests.size());
+    // The global quantum is one per simulation; every generator of a platform shares the value.
+    tlm_utils::tlm_quantumkeeper::set_global_quantum(clock.to_time(params.quantum_cycles));
+    m_quantum.reset();
+    SC_THREAD(run);
+}
+
+void TrafficGenerator::run() {
+    if (m_params.mode == TimingMode::At)
+        run_at();
+    else
+        run_lt();
+    m_done = true;
+    m_done_event.notify(sc_core::SC_ZERO_TIME);
+}
+
+void TrafficGenerator::prepare(tlm::tlm_generic_payload& trans, const TrafficRequest& request) {
+    trans.set_command(request.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    trans.set_address(request.address);
+    trans.set_data_ptr(m_buffer.data());
+    trans.set_data_length(request.length_bytes);
+    trans.set_streaming_width(request.length_bytes);
+    trans.set_byte_enable_ptr(nullptr);
+    trans.set_byte_enable_length(0);
+    trans.set_dmi_allowed(false);
+    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    if (request.write)
+        for (uint32_t i = 0; i < request.length_bytes; ++i)
+            m_buffer[i] = static_cast<uint8_t>(request.address + i);
+    AccessInfo* info = trans.get_extension<AccessInfo>();
+    if (!info) {
+        info = new AccessInfo; // owned by the payload from here on
+        trans.set_extension(info);
+    }
+    info->reset();
+}
+
+void TrafficGenerator::record(const TrafficRequest&, const tlm::tlm_generic_payload& trans,
+                              const sc_time& issued, const sc_time& ended, bool via_dmi) {
+    ++m_completed;
+    if (trans.get_response_status() != tlm::TLM_OK_RESPONSE) ++m_errors;
+    m_end_cycle = m_clock.to_cycles(ended);
+    if (!m_params.keep_records) return;
+    TrafficRecord rec;
+    rec.issue_cycle = m_clock.to_cycles(issued);
+    rec.end_cycle = m_end_cycle;
+    rec.status = trans.get_response_status();
+    rec.via_dmi = via_dmi;
+    if (const AccessInfo* info = trans.get_extension<AccessInfo>()) rec.info = *info;
+    m_records.push_back(rec);
+}
+
+// ---------------------------------------------------------------------------------------------
+// LT
+
+bool TrafficGenerator::try_dmi(const TrafficRequest& request, sc_time& local) {
+    auto it = m_dmi.upper_bound(request.address);
+    if (it == m_dmi.begin()) return false;
+    --it;
+    DmiRegion& region = it->second;
+    const uint64_t last = request.address + request.length_bytes - 1;
+    if (request.address < region.dmi.get_start_address() || last > region.dmi.get_end_address())
+        return false;
+    if (request.write ? !region.dmi.is_write_allowed() : !region.dmi.is_read_allowed())
+        return false;
+    uint8_t* memory = region.dmi.get_dmi_ptr() + (request.address - region.dmi.get_start_address());
+    const uint64_t words = (request.address % 4 + request.length_bytes + 3) / 4;
+    if (request.write) {
+        for (uint32_t i = 0; i < request.length_bytes; ++i)
+            m_buffer[i] = static_cast<uint8_t>(request.address + i);
+        std::memcpy(memory, m_buffer.data(), request.length_bytes);
+        region.write_words += words;
+        local += region.dmi.get_write_latency() * static_cast<double>(words);
+    } else {
+        std::memcpy(m_buffer.data(), memory, request.length_bytes);
+        region.read_words += words;
+        local += region.dmi.get_read_latency() * static_cast<double>(words);
+    }
+    return true;
+}
+
+void TrafficGenerator::report_dmi_usage(uint64_t start, DmiRegion& region) {
+    // DMI skipped the banks' transport path; hand them the counts so their ledgers stay exact.
+    if (region.read_words == 0 && region.write_words == 0) return;
+    tlm::tlm_generic_payload trans;
+    DmiUsage usage;
+    usage.read_words = region.read_words;
+    usage.write_words = region.write_words;
+    trans.set_command(tlm::TLM_IGNORE_COMMAND);
+    trans.set_address(start);
+    trans.set_data_length(0);
+    trans.set_extension(&usage);
+    sc_time delay = sc_core::SC_ZERO_TIME;
+    out->b_transport(trans, delay);
+    trans.clear_extension(&usage);
+    region.read_words = region.write_words = 0;
+}
+
+void TrafficGenerator::run_lt() {
+    tlm::tlm_generic_payload& trans = m_payloads.allocate();
+    for (const TrafficRequest& request : m_requests) {
+        const sc_time not_before = m_clock.to_time(request.not_before_cycle);
+        if (not_before > m_quantum.get_current_time())
+            m_quantum.set(not_before - sc_core::sc_time_stamp());
+        const sc_time issued = m_quantum.get_current_time();
+        sc_time local = m_quantum.get_local_time();
+        bool via_dmi = false;
+        if (m_params.mode == TimingMode::LtDmi && try_dmi(request, local)) {
+            via_dmi = true;
+            trans.set_response_status(tlm::TLM_OK_RESPONSE);
+            trans.get_extension<AccessInfo>()->reset();
+        } else {
+            prepare(trans, request);
+            out->b_transport(trans, local);
+            if (m_params.mode == TimingMode::LtDmi && trans.is_dmi_allowed() &&
+                trans.get_response_status() == tlm::TLM_OK_RESPONSE) {
+                DmiRegion region;
+                if (out->get_direct_mem_ptr(trans, region.dmi))
+                    m_dmi[region.dmi.get_start_address()] = region;
+            }
+        }
+        m_quantum.set(local);
+        record(request, trans, issued, m_quantum.get_current_time(), via_dmi);
+        if (m_quantum.need_sync()) m_quantum.sync();
+    }
+    for (auto& [start, region] : m_dmi) report_dmi_usage(start, region);
+    m_quantum.sync();
+    trans.release();
+}
+
+void TrafficGenerator::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
+    for (auto it = m_dmi.begin(); it != m_dmi.end();) {
+        const tlm::tlm_dmi& dmi = it->second.dmi;
+        if (dmi.get_end_address() < start || dmi.get_start_address() > end) {
+            ++it;
+            continue;
+        }
+        report_dmi_usage(it->first, it->second); // the counts outlive the region
+        it = m_dmi.erase(it);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AT
+
+void TrafficGenerator::run_at() {
+    for (const TrafficRequest& request : m_requests) {
+        const sc_time not_before = m_clock.to_time(request.not_before_cycle);
+        if (not_before > sc_core::sc_time_stamp()) wait(not_before - sc_core::sc_time_stamp());
+        const sc_time issued = sc_core::sc_time_stamp();
+        tlm::tlm_generic_payload& trans = m_payloads.allocate();
+        prepare(trans, request);
+        m_response_arrived = false;
+        tlm::tlm_phase phase = tlm::BEGIN_REQ;
+        sc_time delay = sc_core::SC_ZERO_TIME;
+        const tlm::tlm_sync_enum reply = out->nb_transport_fw(trans, phase, delay);
+        if (reply == tlm::TLM_COMPLETED || (reply == tlm::TLM_UPDATED && phase == tlm::BEGIN_RESP)) {
+            m_response_time = sc_core::sc_time_stamp() + delay;
+            wait(delay);
+        } else {
+            // END_REQ (returned or still to come) only frees the request channel; with one
+            // transaction outstanding the response is all we wait for.
+            while (!m_response_arrived) wait(m_response_event);
+            if (m_response_time > sc_core::sc_time_stamp())
+                wait(m_response_time - sc_core::sc_time_stamp());
+        }
+        record(request, trans, issued, m_response_time, false);
+        trans.release();
+    }
+}
+
+tlm::tlm_sync_enum TrafficGenerator::nb_transport_bw(tlm::tlm_generic_payload&,
+                                                     tlm::tlm_phase& phase, sc_time& delay) {
+    if (phase == tlm::END_REQ) return tlm::TLM_ACCEPTED;
+    if (phase == tlm::BEGIN_RESP) {
+        m_response_time = sc_core::sc_time_stamp() + delay;
+        m_response_arrived = true;
+        m_response_event.notify(delay);
+        return tlm::TLM_COMPLETED;
+    }
+    SC_REPORT_ERROR(name(), "illegal phase on the backward path");
+    return tlm::TLM_COMPLETED;
+}
+
+} // namespace emsim
