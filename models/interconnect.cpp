@@ -82,7 +82,11 @@ void Interconnect::b_transport(int initiator, tlm::tlm_generic_payload& trans, s
     const sc_time now = sc_core::sc_time_stamp();
     Port& port = m_ports[route->port];
     const sc_time eligible = m_clock.edge_at_or_after(now + delay);
-    const sc_time granted = std::max(eligible, port.free_at);
+    port.held.forget_before(now.value());
+    const sc_time hop = m_clock.to_time(m_params.hop_cycles);
+    // A request holds the port at least for its hop (1 ps when there is none).
+    const sc_time granted = sc_time::from_value(
+        port.held.earliest_fit(eligible.value(), std::max<uint64_t>(hop.value(), 1)));
     const Cycles waited = m_clock.to_cycles(granted - eligible);
     record_contention(initiator, waited);
 
@@ -96,14 +100,14 @@ void Interconnect::b_transport(int initiator, tlm::tlm_generic_payload& trans, s
     info->arbitration_cycles += waited;
     info->hop_cycles += m_params.hop_cycles;
     info->target_index = route->port;
-    const sc_time arrival = granted + m_clock.to_time(m_params.hop_cycles);
+    const sc_time arrival = granted + hop;
     info->accepted_at = arrival;
 
     delay = arrival - now;
     trans.set_address(global - route->base);
     out[route->port]->b_transport(trans, delay);
     trans.set_address(global);
-    port.free_at = std::max(arrival, info->accepted_at);
+    port.held.reserve(granted.value(), (std::max(arrival, info->accepted_at) - granted).value());
     if (scratch) trans.clear_extension(info);
 }
 

@@ -12,11 +12,13 @@
 //   the request reaches the target hop_cycles after the grant.
 // Responses go straight back (no response-path latency); an initiator that has not finished its
 // previous response gets the next one queued, in order.
-// LT differs only where temporally decoupled initiators call out of time order: a port reserved
-// by a call from the "future" delays an earlier-timed call (see README, LT vs AT).
+// LT differs only where temporally decoupled initiators call out of time order: LT places each
+// call in the earliest gap of the port's and bank's reservations (BusyTimeline), while AT serves
+// in arrival order; README "LT vs AT" gives the measured bound.
 
 #include "models/access_info.h"
 #include "models/arbiter_policy.h"
+#include "models/busy_timeline.h"
 #include "models/clock.h"
 
 #include <systemc>
@@ -85,7 +87,7 @@ private:
     struct Port {
         std::deque<Waiting> waiting;
         tlm::tlm_generic_payload* in_flight = nullptr; ///< granted, not yet accepted (END_REQ)
-        sc_core::sc_time free_at;                      ///< LT: when the port can grant again
+        BusyTimeline held;                             ///< LT: from grant until accepted
         std::unique_ptr<ArbiterPolicy> arbiter;
     };
     struct InitiatorSide {

@@ -118,13 +118,22 @@ SramBank::Plan SramBank::serve(tlm::tlm_generic_payload& trans, const sc_time& a
     }
 
     plan.beats = beats_of(trans);
-    sc_time start = std::max(edge, m_busy_until);
+    const bool is_read = trans.get_command() == tlm::TLM_READ_COMMAND;
+    const Cycles first_beat = is_read ? m_params.read_cycles : m_params.write_cycles;
+    const Cycles next_beat = m_params.pipelined ? 1 : first_beat;
+    plan.access_cycles = first_beat + (plan.beats - 1) * next_beat;
+    const Cycles occupancy = m_params.pipelined ? plan.beats : plan.beats * first_beat;
+    if (m_state == PowerState::Standby) plan.wake_cycles = m_params.standby_wake_cycles;
+
+    m_busy.forget_before(sc_core::sc_time_stamp().value());
+    const uint64_t held_ps = m_clock.to_time(plan.wake_cycles + occupancy).value();
+    sc_time start = sc_time::from_value(m_busy.earliest_fit(edge.value(), held_ps));
+    m_busy.reserve(start.value(), held_ps);
     plan.wait_cycles = m_clock.to_cycles(start - edge);
     m_stats.busy_wait_cycles += plan.wait_cycles;
 
-    if (m_state == PowerState::Standby) {
+    if (plan.wake_cycles) {
         // Clock gating lifts on demand: the access waits for the wake and leaves the bank Active.
-        plan.wake_cycles = m_params.standby_wake_cycles;
         m_ledger.enter_bucket(TRANSITION_BUCKET, start);
         m_ledger.add_transition_energy(transition_energy_fj(PowerState::Standby, PowerState::Active));
         start += m_clock.to_time(plan.wake_cycles);
@@ -132,15 +141,8 @@ SramBank::Plan SramBank::serve(tlm::tlm_generic_payload& trans, const sc_time& a
         set_state_bucket(index_of(PowerState::Active), start);
         ++m_stats.standby_wakes;
     }
-
-    const bool is_read = trans.get_command() == tlm::TLM_READ_COMMAND;
-    const Cycles first_beat = is_read ? m_params.read_cycles : m_params.write_cycles;
-    const Cycles next_beat = m_params.pipelined ? 1 : first_beat;
-    plan.access_cycles = first_beat + (plan.beats - 1) * next_beat;
-    const Cycles occupancy = m_params.pipelined ? plan.beats : plan.beats * first_beat;
     plan.start = start;
     plan.done = start + m_clock.to_time(plan.access_cycles);
-    m_busy_until = start + m_clock.to_time(occupancy);
 
     copy_data(trans);
     trans.set_dmi_allowed(true); // Active and served: a DMI request would be granted now
@@ -357,7 +359,7 @@ bool SramBank::request_power_state(PowerState target, const sc_time& offset) {
     if (m_transition_pending) return false;
     if (target == m_state) return true;
 
-    const sc_time start = std::max(m_clock.edge_at_or_after(at), m_busy_until);
+    const sc_time start = std::max(m_clock.edge_at_or_after(at), sc_time::from_value(m_busy.last_end()));
     m_transition_from = m_state;
     m_transition_pending = true;
     m_transition_end = start + m_clock.to_time(transition_cycles(m_state, target));

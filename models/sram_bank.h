@@ -6,14 +6,17 @@
 //
 // Timing, identical in LT and AT (AT is the reference, LT computes the same formula inline):
 //   arrival  = time the request reaches the bank
-//   start    = max(first clock edge >= arrival, busy_until) [+ Standby wake penalty]
+//   start    = the first clock edge >= arrival at which the array is free for the whole
+//              occupancy (for in-order arrivals: max(edge, end of the previous access))
+//              [+ Standby wake penalty]
 //   done     = start + first_beat_cycles + (beats - 1) * beat_cycles
-//   busy_until = start + occupancy, where a pipelined bank is occupied one cycle per beat and an
-//                unpipelined bank the full access time per beat.
+//   occupancy: a pipelined bank is occupied one cycle per beat, an unpipelined bank the full
+//              access time per beat (see BusyTimeline for why reservations are intervals).
 // END_REQ is sent at `start` (the bank accepts the request when it begins serving it) and
 // BEGIN_RESP at `done`.
 
 #include "models/access_info.h"
+#include "models/busy_timeline.h"
 #include "models/clock.h"
 #include "models/energy_ledger.h"
 #include "models/power_state.h"
@@ -152,7 +155,7 @@ private:
     SramBankStats m_stats;
     EnergyLedger m_ledger;
 
-    sc_core::sc_time m_busy_until;
+    BusyTimeline m_busy; ///< when the array is serving accesses
     PowerState m_state;
     PowerState m_transition_from = PowerState::Active;
     bool m_transition_pending = false;
