@@ -289,7 +289,7 @@ TEST(TlsfHeap, RegionBoundariesAreTrimmedAndBadRegionsRefused) {
     // Unaligned start and end are trimmed to 8 bytes.
     ASSERT_EQ(rig.heap.add_region(BASE + 3, 8192 - 6), RtStatus::Ok);
     const uint32_t ctrl = rig.heap.control_size_bytes();
-    EXPECT_EQ(rig.layout(), (std::vector<BlockView>{{Free, 8192 - 8 - ctrl - 8}}));
+    EXPECT_EQ(rig.layout(), (std::vector<BlockView>{{Free, (8192 - 16) - ctrl - 8}}));
     EXPECT_EQ(rig.heap.add_region(BASE + 4096, 8192), RtStatus::InvalidRegion) << "overlap";
     EXPECT_EQ(rig.heap.add_region(BASE - 16, 32 + 8), RtStatus::InvalidRegion) << "too small";
     ASSERT_EQ(rig.heap.add_region(BASE + 0x10000, 4096), RtStatus::Ok);
