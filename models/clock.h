@@ -24,13 +24,23 @@ public:
     uint64_t period_ps() const { return m_period_ps; }
     uint64_t frequency_hz() const { return 1000000000000ULL / m_period_ps; }
 
-    sc_core::sc_time to_time(Cycles cycles) const;
+    // emsim keeps the kernel's default resolution of 1 ps, so sc_time::value() counts
+    // picoseconds and every conversion is exact integer arithmetic. Inline: per-access path.
+    sc_core::sc_time to_time(Cycles cycles) const {
+        return sc_core::sc_time::from_value(cycles * m_period_ps);
+    }
     /// Whole cycles in `t`, rounded down.
-    Cycles to_cycles(const sc_core::sc_time& t) const;
+    Cycles to_cycles(const sc_core::sc_time& t) const { return t.value() / m_period_ps; }
     /// Cycles in `t`, rounded up (a partial cycle costs a whole one).
-    Cycles to_cycles_ceil(const sc_core::sc_time& t) const;
+    Cycles to_cycles_ceil(const sc_core::sc_time& t) const {
+        return (t.value() + m_period_ps - 1) / m_period_ps;
+    }
     /// The first clock edge at or after `t`.
-    sc_core::sc_time edge_at_or_after(const sc_core::sc_time& t) const;
+    sc_core::sc_time edge_at_or_after(const sc_core::sc_time& t) const {
+        const uint64_t ps = t.value();
+        const uint64_t rem = ps % m_period_ps;
+        return rem == 0 ? t : sc_core::sc_time::from_value(ps - rem + m_period_ps);
+    }
     /// The cycle number of the first edge at or after `t`.
     Cycles cycle_at_or_after(const sc_core::sc_time& t) const { return to_cycles_ceil(t); }
 

@@ -181,27 +181,19 @@ void Interconnect::arbitrate() {
     const sc_time now = sc_core::sc_time_stamp();
     sc_time next_eligible = sc_core::SC_ZERO_TIME;
     bool more = false;
-    std::vector<int> candidates;
-    std::vector<size_t> positions;
     for (Port& port : m_ports) {
         if (port.waiting.empty()) continue;
         if (!port.in_flight) {
-            candidates.clear();
-            positions.clear();
+            // At most one request per initiator waits at a port (END_REQ gates the next), so
+            // the candidates sorted by initiator are unique; the policy wants them ascending.
+            m_ready.clear();
             for (size_t i = 0; i < port.waiting.size(); ++i)
-                if (port.waiting[i].eligible <= now) {
-                    candidates.push_back(port.waiting[i].initiator);
-                    positions.push_back(i);
-                }
-            if (!candidates.empty()) {
-                // Candidates must be ascending for the policy; sort positions alongside.
-                std::vector<size_t> order(candidates.size());
-                for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-                std::sort(order.begin(), order.end(),
-                          [&](size_t a, size_t b) { return candidates[a] < candidates[b]; });
-                std::vector<int> sorted;
-                for (size_t i : order) sorted.push_back(candidates[i]);
-                grant(port, positions[order[port.arbiter->choose(sorted)]]);
+                if (port.waiting[i].eligible <= now) m_ready.push_back({port.waiting[i].initiator, i});
+            if (!m_ready.empty()) {
+                std::sort(m_ready.begin(), m_ready.end());
+                m_ready_initiators.clear();
+                for (const auto& [initiator, position] : m_ready) m_ready_initiators.push_back(initiator);
+                grant(port, m_ready[port.arbiter->choose(m_ready_initiators)].second);
             }
         }
         // Whatever still waits for a later edge needs a wake-up then (a busy port wakes us

@@ -132,6 +132,8 @@ private:
     tlm_utils::peq_with_cb_and_phase<Interconnect> m_peq;
     sc_core::sc_event m_arbitrate_event;
     AccessInfo m_scratch_info; ///< LT: attached when the initiator did not bring one
+    std::vector<std::pair<int, size_t>> m_ready; ///< arbitrate(): (initiator, waiting index)
+    std::vector<int> m_ready_initiators;
 };
 
 } // namespace emsim
