@@ -15,7 +15,7 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <deque>
+#include <vector>
 
 namespace emsim {
 
@@ -23,9 +23,10 @@ class BusyTimeline {
 public:
     /// Earliest s >= t such that [s, s + length) overlaps no reservation.
     uint64_t earliest_fit(uint64_t t, uint64_t length) const {
-        if (m_busy.empty() || t >= m_busy.back().end) return t; // the in-order fast path
+        if (m_head == m_busy.size() || t >= m_busy.back().end) return t; // the in-order fast path
         uint64_t s = t;
-        for (const Interval& b : m_busy) {
+        for (size_t i = m_head; i < m_busy.size(); ++i) {
+            const Interval& b = m_busy[i];
             if (b.end <= s) continue;
             if (s + length <= b.start) return s; // fits in the gap before b
             s = std::max(s, b.end);
@@ -37,7 +38,7 @@ public:
     void reserve(uint64_t start, uint64_t length) {
         if (length == 0) return;
         const uint64_t end = start + length;
-        if (m_busy.empty() || start > m_busy.back().end) {
+        if (m_head == m_busy.size() || start > m_busy.back().end) {
             m_busy.push_back({start, end});
             return;
         }
@@ -45,39 +46,46 @@ public:
             m_busy.back().end = std::max(m_busy.back().end, end);
             return;
         }
-        // Out of order (contended LT only): insert, then merge neighbours. Indices, not
-        // iterators: a deque invalidates every iterator on a middle insert or erase.
-        size_t i = static_cast<size_t>(
-            std::lower_bound(m_busy.begin(), m_busy.end(), start,
-                             [](const Interval& b, uint64_t s) { return b.start < s; }) -
-            m_busy.begin());
-        m_busy.insert(m_busy.begin() + static_cast<std::ptrdiff_t>(i), Interval{start, end});
-        if (i > 0 && m_busy[i - 1].end >= m_busy[i].start) {
+        // Out of order (contended LT only): insert, then merge with the neighbours.
+        auto at = std::lower_bound(m_busy.begin() + static_cast<std::ptrdiff_t>(m_head), m_busy.end(),
+                                   start, [](const Interval& b, uint64_t s) { return b.start < s; });
+        const auto inserted = m_busy.insert(at, Interval{start, end}); // may reallocate
+        size_t i = static_cast<size_t>(inserted - m_busy.begin());
+        if (i > m_head && m_busy[i - 1].end >= m_busy[i].start) {
             m_busy[i - 1].end = std::max(m_busy[i - 1].end, m_busy[i].end);
             m_busy.erase(m_busy.begin() + static_cast<std::ptrdiff_t>(i));
             --i;
         }
-        while (i + 1 < m_busy.size() && m_busy[i + 1].start <= m_busy[i].end) {
-            m_busy[i].end = std::max(m_busy[i].end, m_busy[i + 1].end);
-            m_busy.erase(m_busy.begin() + static_cast<std::ptrdiff_t>(i + 1));
-        }
+        size_t last = i;
+        while (last + 1 < m_busy.size() && m_busy[last + 1].start <= m_busy[i].end)
+            m_busy[i].end = std::max(m_busy[i].end, m_busy[++last].end);
+        m_busy.erase(m_busy.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                     m_busy.begin() + static_cast<std::ptrdiff_t>(last + 1));
     }
 
     /// Drops reservations that end at or before `now`: no caller can ask about the past.
     void forget_before(uint64_t now) {
-        while (!m_busy.empty() && m_busy.front().end <= now) m_busy.pop_front();
+        while (m_head < m_busy.size() && m_busy[m_head].end <= now) ++m_head;
+        if (m_head == m_busy.size()) {
+            m_busy.clear();
+            m_head = 0;
+        } else if (m_head >= 64 && m_head * 2 >= m_busy.size()) { // compact now and then
+            m_busy.erase(m_busy.begin(), m_busy.begin() + static_cast<std::ptrdiff_t>(m_head));
+            m_head = 0;
+        }
     }
 
     /// End of the latest reservation (0 when none).
-    uint64_t last_end() const { return m_busy.empty() ? 0 : m_busy.back().end; }
-    size_t size() const { return m_busy.size(); }
+    uint64_t last_end() const { return m_head == m_busy.size() ? 0 : m_busy.back().end; }
+    size_t size() const { return m_busy.size() - m_head; }
 
 private:
     struct Interval {
         uint64_t start;
         uint64_t end;
     };
-    std::deque<Interval> m_busy;
+    std::vector<Interval> m_busy; ///< sorted, disjoint; entries before m_head are forgotten
+    size_t m_head = 0;
 };
 
 } // namespace emsim
