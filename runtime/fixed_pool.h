@@ -80,17 +80,22 @@ public:
     /// multiple of align, control_base not 4-aligned, or a range wraps past 2^32),
     /// AddressConflict (the two ranges overlap); on error the pool stays unusable.
     /// O(n): one store per block and per bitmap word (init only; not a real-time operation).
-    RtStatus init(Mem& mem, Address blocks_base, Address control_base, const FixedPoolParams& params,
-                  HeapGuard* guard = nullptr, HeapOwner owner = {}) {
+    RtStatus init(Mem& mem, Address blocks_base, Address control_base,
+                  const FixedPoolParams& params, HeapGuard* guard = nullptr, HeapOwner owner = {}) {
         m_mem = nullptr;
         m_stats = FixedPoolStats{};
         m_steps.begin();
-        if (params.align_bytes < MIN_ALIGN_BYTES || (params.align_bytes & (params.align_bytes - 1u)))
+        if (params.align_bytes < MIN_ALIGN_BYTES ||
+            (params.align_bytes & (params.align_bytes - 1u)))
             return RtStatus::InvalidAlignment;
-        if (params.block_size_bytes == 0 || params.block_count == 0) return RtStatus::InvalidSize;
-        if (params.block_size_bytes > 0x80000000u) return RtStatus::InvalidSize;
-        const uint32_t block_bytes = rounded_block_bytes(params.block_size_bytes, params.align_bytes);
-        if (block_bytes == 0) return RtStatus::InvalidSize; // rounding wrapped
+        if (params.block_size_bytes == 0 || params.block_count == 0)
+            return RtStatus::InvalidSize;
+        if (params.block_size_bytes > 0x80000000u)
+            return RtStatus::InvalidSize;
+        const uint32_t block_bytes =
+            rounded_block_bytes(params.block_size_bytes, params.align_bytes);
+        if (block_bytes == 0)
+            return RtStatus::InvalidSize; // rounding wrapped
         if (blocks_base % params.align_bytes != 0 || control_base % 4u != 0)
             return RtStatus::InvalidRegion;
         const uint64_t span = uint64_t{block_bytes} * params.block_count;
@@ -147,20 +152,26 @@ public:
     /// O(1): one list hop, 5 accesses.
     Result<Address> allocate() {
         m_steps.begin();
-        if (m_mem == nullptr) return fail(RtStatus::Unsupported);
+        if (m_mem == nullptr)
+            return fail(RtStatus::Unsupported);
         const RtStatus admitted = guard_admit(m_guard, m_owner, m_block_bytes);
-        if (admitted != RtStatus::Ok) return fail(admitted);
+        if (admitted != RtStatus::Ok)
+            return fail(admitted);
         m_steps.add();
         const Address head = m_mem->load32(m_control_base);
-        if (head == NIL) return fail(RtStatus::NoMemory);
-        if (!is_block_address(head)) return fail(RtStatus::Corrupt);
+        if (head == NIL)
+            return fail(RtStatus::NoMemory);
+        if (!is_block_address(head))
+            return fail(RtStatus::Corrupt);
         const uint32_t index = index_of(head);
         const Address word_at = bitmap_word(index / 32u);
         const uint32_t bit = 1u << (index % 32u);
         const uint32_t word = m_mem->load32(word_at);
-        if (word & bit) return fail(RtStatus::Corrupt); // a listed block marked allocated
+        if (word & bit)
+            return fail(RtStatus::Corrupt); // a listed block marked allocated
         const Address next = m_mem->load32(head);
-        if (next != NIL && !is_block_address(next)) return fail(RtStatus::Corrupt);
+        if (next != NIL && !is_block_address(next))
+            return fail(RtStatus::Corrupt);
         m_mem->store32(word_at, word | bit);
         m_mem->store32(m_control_base, next);
         ++m_stats.used_blocks;
@@ -175,7 +186,8 @@ public:
     /// not a power of two or > align_bytes() (0 means "any"); otherwise allocate().
     Result<Address> allocate(uint32_t size_bytes, uint32_t align_bytes = 0) {
         m_steps.begin();
-        if (size_bytes == 0 || size_bytes > m_block_bytes) return fail(RtStatus::InvalidSize);
+        if (size_bytes == 0 || size_bytes > m_block_bytes)
+            return fail(RtStatus::InvalidSize);
         if ((align_bytes & (align_bytes - 1u)) != 0 || align_bytes > m_align_bytes)
             return fail(RtStatus::InvalidAlignment);
         return allocate();
@@ -188,14 +200,17 @@ public:
     /// O(1): 5 accesses.
     RtStatus free(Address block) {
         m_steps.begin();
-        if (m_mem == nullptr) return RtStatus::Unsupported;
+        if (m_mem == nullptr)
+            return RtStatus::Unsupported;
         m_steps.add();
-        if (!is_block_address(block)) return reject(RtStatus::BadPointer);
+        if (!is_block_address(block))
+            return reject(RtStatus::BadPointer);
         const uint32_t index = index_of(block);
         const Address word_at = bitmap_word(index / 32u);
         const uint32_t bit = 1u << (index % 32u);
         const uint32_t word = m_mem->load32(word_at);
-        if (!(word & bit)) return reject(RtStatus::DoubleFree);
+        if (!(word & bit))
+            return reject(RtStatus::DoubleFree);
         m_mem->store32(word_at, word & ~bit);
         const Address head = m_mem->load32(m_control_base);
         m_mem->store32(block, head);
@@ -216,7 +231,8 @@ public:
     }
     /// True iff `block` is a block address and its bitmap bit says allocated. O(1), 1 load.
     bool is_allocated(Address block) const {
-        if (!is_block_address(block)) return false;
+        if (!is_block_address(block))
+            return false;
         const uint32_t index = index_of(block);
         return (m_mem->load32(bitmap_word(index / 32u)) >> (index % 32u)) & 1u;
     }
@@ -225,13 +241,15 @@ public:
     /// is NIL exactly when nothing is free and otherwise a free block of this pool. 1 load (head)
     /// + 1 load (its bitmap word).
     bool invariants_hold() const {
-        if (m_mem == nullptr) return false;
+        if (m_mem == nullptr)
+            return false;
         const FixedPoolStats& s = m_stats;
         if (s.used_blocks + s.free_blocks != s.total_blocks || s.total_blocks != m_block_count ||
             s.high_water_blocks < s.used_blocks)
             return false;
         const Address head = m_mem->load32(m_control_base);
-        if (head == NIL) return s.free_blocks == 0;
+        if (head == NIL)
+            return s.free_blocks == 0;
         return s.free_blocks != 0 && is_block_address(head) && !is_allocated(head);
     }
 
@@ -241,22 +259,29 @@ public:
     /// block_count. Since a terminating singly linked list visits distinct nodes, list and bitmap
     /// then describe the same partition. Ok or Corrupt (Unsupported if never initialised).
     RtStatus check_integrity() const {
-        if (m_mem == nullptr) return RtStatus::Unsupported;
-        if (m_stats.used_blocks + m_stats.free_blocks != m_block_count) return RtStatus::Corrupt;
+        if (m_mem == nullptr)
+            return RtStatus::Unsupported;
+        if (m_stats.used_blocks + m_stats.free_blocks != m_block_count)
+            return RtStatus::Corrupt;
         uint32_t listed = 0;
         for (Address at = m_mem->load32(m_control_base); at != NIL; at = m_mem->load32(at)) {
-            if (listed == m_stats.free_blocks) return RtStatus::Corrupt; // too long or a cycle
-            if (!is_block_address(at) || is_allocated(at)) return RtStatus::Corrupt;
+            if (listed == m_stats.free_blocks)
+                return RtStatus::Corrupt; // too long or a cycle
+            if (!is_block_address(at) || is_allocated(at))
+                return RtStatus::Corrupt;
             ++listed;
         }
-        if (listed != m_stats.free_blocks) return RtStatus::Corrupt;
+        if (listed != m_stats.free_blocks)
+            return RtStatus::Corrupt;
         const uint32_t words = (m_block_count + 31u) / 32u;
         uint32_t set_bits = 0;
         for (uint32_t w = 0; w < words; ++w) {
             uint32_t word = m_mem->load32(bitmap_word(w));
             const uint32_t valid = m_block_count - w * 32u;
-            if (valid < 32u && (word >> valid) != 0) return RtStatus::Corrupt;
-            for (; word != 0; word &= word - 1u) ++set_bits;
+            if (valid < 32u && (word >> valid) != 0)
+                return RtStatus::Corrupt;
+            for (; word != 0; word &= word - 1u)
+                ++set_bits;
         }
         return set_bits == m_stats.used_blocks ? RtStatus::Ok : RtStatus::Corrupt;
     }

@@ -38,10 +38,10 @@ struct HeapOwner {
 
 /// One refused allocation.
 struct HeapViolation {
-    HeapOwner owner;      ///< the guarded allocator that was asked
-    uint32_t size_bytes;  ///< the request as the caller gave it (0 for "a block" if unknown)
-    uint64_t when;        ///< caller time: set_time() or the clock hook, unit chosen by caller
-    uint32_t sequence;    ///< 1-based violation number since construction; strictly increasing
+    HeapOwner owner;     ///< the guarded allocator that was asked
+    uint32_t size_bytes; ///< the request as the caller gave it (0 for "a block" if unknown)
+    uint64_t when;       ///< caller time: set_time() or the clock hook, unit chosen by caller
+    uint32_t sequence;   ///< 1-based violation number since construction; strictly increasing
 };
 
 /// What check_no_heap_violation() returns next to its status.
@@ -80,14 +80,16 @@ public:
             ++m_admitted;
             return RtStatus::Ok;
         }
-        if (m_count != UINT32_MAX) ++m_count;
+        if (m_count != UINT32_MAX)
+            ++m_count;
         HeapViolation& slot = m_log[m_next];
         slot.owner = owner;
         slot.size_bytes = size_bytes;
         slot.when = m_clock != nullptr ? m_clock(m_clock_context) : m_now;
         slot.sequence = m_count;
         m_next = (m_next + 1) % LOG_CAPACITY;
-        if (m_logged < LOG_CAPACITY) ++m_logged;
+        if (m_logged < LOG_CAPACITY)
+            ++m_logged;
         return RtStatus::Sealed;
     }
 
@@ -102,7 +104,8 @@ public:
 
     /// The i-th retained violation, oldest first (i < logged); nullptr beyond. O(1).
     const HeapViolation* violation(uint32_t i) const {
-        if (i >= m_logged) return nullptr;
+        if (i >= m_logged)
+            return nullptr;
         const uint32_t oldest = (m_next + LOG_CAPACITY - m_logged) % LOG_CAPACITY;
         return &m_log[(oldest + i) % LOG_CAPACITY];
     }
@@ -140,13 +143,15 @@ public:
     /// Sealed (recorded) after seal(); otherwise whatever the inner allocator returns.
     template <class... Rest> Result<Address> allocate(uint32_t size_bytes, Rest... rest) {
         const RtStatus admitted = guard_admit(m_guard, m_owner, size_bytes);
-        if (admitted != RtStatus::Ok) return Result<Address>{admitted, 0};
+        if (admitted != RtStatus::Ok)
+            return Result<Address>{admitted, 0};
         return m_inner->allocate(size_bytes, rest...);
     }
     template <class... Rest>
     Result<Address> reallocate(Address block, uint32_t size_bytes, Rest... rest) {
         const RtStatus admitted = guard_admit(m_guard, m_owner, size_bytes);
-        if (admitted != RtStatus::Ok) return Result<Address>{admitted, 0};
+        if (admitted != RtStatus::Ok)
+            return Result<Address>{admitted, 0};
         return m_inner->reallocate(block, size_bytes, rest...);
     }
     RtStatus free(Address block) { return m_inner->free(block); }

@@ -71,10 +71,13 @@ public:
     /// NoMemory (does not fit), Unsupported (not initialised). Not zeroed. O(1): 1 load + 1 store.
     Result<Address> allocate(uint32_t size_bytes, uint32_t align_bytes = 4) {
         m_steps.begin();
-        if (m_mem == nullptr) return fail(RtStatus::Unsupported);
+        if (m_mem == nullptr)
+            return fail(RtStatus::Unsupported);
         const RtStatus admitted = guard_admit(m_guard, m_owner, size_bytes);
-        if (admitted != RtStatus::Ok) return fail(admitted);
-        if (size_bytes == 0) return fail(RtStatus::InvalidSize);
+        if (admitted != RtStatus::Ok)
+            return fail(admitted);
+        if (size_bytes == 0)
+            return fail(RtStatus::InvalidSize);
         if (align_bytes == 0 || (align_bytes & (align_bytes - 1u)))
             return fail(RtStatus::InvalidAlignment);
         m_steps.add();
@@ -92,7 +95,8 @@ public:
     /// O(1): 3 loads + 5 stores.
     Result<StackMarker> mark() {
         m_steps.begin();
-        if (m_mem == nullptr) return Result<StackMarker>{RtStatus::Unsupported, {}};
+        if (m_mem == nullptr)
+            return Result<StackMarker>{RtStatus::Unsupported, {}};
         m_steps.add();
         const uint64_t frame = (uint64_t{m_base} + m_mem->load32(top_at()) + 3u) & ~uint64_t{3u};
         if (frame + FRAME_BYTES > uint64_t{m_base} + m_region_bytes) {
@@ -118,10 +122,12 @@ public:
     /// Telling the two apart walks the marker chain: O(live markers), error path only.
     RtStatus release(StackMarker marker) {
         m_steps.begin();
-        if (m_mem == nullptr) return RtStatus::Unsupported;
+        if (m_mem == nullptr)
+            return RtStatus::Unsupported;
         m_steps.add();
         const Address last = m_mem->load32(last_at());
-        if (!is_frame_address(marker.frame)) return reject(RtStatus::BadPointer);
+        if (!is_frame_address(marker.frame))
+            return reject(RtStatus::BadPointer);
         if (marker.frame == last && m_mem->load32(last + 4u) == marker.serial) {
             m_mem->store32(last_at(), m_mem->load32(last));
             set_top(last);
@@ -149,32 +155,42 @@ public:
 
     /// Bytes used (header, frames and padding included) and left. 1 load each.
     uint32_t used_bytes() const { return m_mem == nullptr ? 0 : m_mem->load32(top_at()); }
-    uint32_t remaining_bytes() const { return m_mem == nullptr ? 0 : m_region_bytes - used_bytes(); }
+    uint32_t remaining_bytes() const {
+        return m_mem == nullptr ? 0 : m_region_bytes - used_bytes();
+    }
     uint32_t capacity_bytes() const { return m_region_bytes; }
 
     /// O(1): top within the region and the last frame below top (or NIL iff no live marker).
     bool invariants_hold() const {
-        if (m_mem == nullptr) return false;
+        if (m_mem == nullptr)
+            return false;
         const uint32_t top = m_mem->load32(top_at());
         const Address last = m_mem->load32(last_at());
-        if (top < HEADER_BYTES || top > m_region_bytes) return false;
-        if (last == NIL) return m_stats.live_markers == 0;
+        if (top < HEADER_BYTES || top > m_region_bytes)
+            return false;
+        if (last == NIL)
+            return m_stats.live_markers == 0;
         return m_stats.live_markers != 0 && is_frame_address(last) &&
                uint64_t{last} + FRAME_BYTES <= uint64_t{m_base} + top;
     }
     /// O(live markers): invariants_hold(), and the chain of frames descends strictly, stays
     /// inside the used part, carries strictly decreasing serials and has live_markers frames.
     RtStatus check_integrity() const {
-        if (m_mem == nullptr) return RtStatus::Unsupported;
-        if (!invariants_hold()) return RtStatus::Corrupt;
+        if (m_mem == nullptr)
+            return RtStatus::Unsupported;
+        if (!invariants_hold())
+            return RtStatus::Corrupt;
         uint32_t count = 0;
         uint64_t limit = uint64_t{m_base} + m_mem->load32(top_at());
         uint32_t previous_serial = 0;
         for (Address f = m_mem->load32(last_at()); f != NIL; f = m_mem->load32(f)) {
-            if (!is_frame_address(f) || uint64_t{f} + FRAME_BYTES > limit) return RtStatus::Corrupt;
+            if (!is_frame_address(f) || uint64_t{f} + FRAME_BYTES > limit)
+                return RtStatus::Corrupt;
             const uint32_t serial = m_mem->load32(f + 4u);
-            if (count > 0 && serial >= previous_serial) return RtStatus::Corrupt;
-            if (++count > m_stats.live_markers) return RtStatus::Corrupt;
+            if (count > 0 && serial >= previous_serial)
+                return RtStatus::Corrupt;
+            if (++count > m_stats.live_markers)
+                return RtStatus::Corrupt;
             previous_serial = serial;
             limit = f;
         }
@@ -195,7 +211,8 @@ private:
     void set_top(uint64_t end) {
         const uint32_t top = static_cast<uint32_t>(end - m_base);
         m_mem->store32(top_at(), top);
-        if (top > m_stats.peak_bytes) m_stats.peak_bytes = top;
+        if (top > m_stats.peak_bytes)
+            m_stats.peak_bytes = top;
     }
     Result<Address> fail(RtStatus status) {
         ++m_stats.failed_allocations;
@@ -228,16 +245,19 @@ public:
         m_live = r.ok();
     }
     ~StackScope() {
-        if (m_live) (void)m_stack->release(m_marker);
+        if (m_live)
+            (void)m_stack->release(m_marker);
     }
     StackScope(const StackScope&) = delete;
     StackScope& operator=(const StackScope&) = delete;
 
     /// Releases now; Ok once, then BadPointer (already released) like a stale marker.
     RtStatus release() {
-        if (!m_live) return m_status == RtStatus::Ok ? RtStatus::BadPointer : m_status;
+        if (!m_live)
+            return m_status == RtStatus::Ok ? RtStatus::BadPointer : m_status;
         const RtStatus s = m_stack->release(m_marker);
-        if (s == RtStatus::Ok) m_live = false;
+        if (s == RtStatus::Ok)
+            m_live = false;
         return s;
     }
     /// Ok iff the scope's mark() succeeded.

@@ -19,7 +19,9 @@
 #else
 // Bare arm-none-eabi-gcc ships no libstdc++ headers (Debian's gcc-arm-none-eabi without
 // libstdc++-arm-none-eabi-newlib), so declare the one placement form construct<T>() needs.
-inline void* operator new(size_t, void* where) noexcept { return where; }
+inline void* operator new(size_t, void* where) noexcept {
+    return where;
+}
 #endif
 
 #include "runtime/config.h"
@@ -68,10 +70,13 @@ public:
     /// store.
     Result<Address> allocate(uint32_t size_bytes, uint32_t align_bytes = 4) {
         m_steps.begin();
-        if (m_mem == nullptr) return fail(RtStatus::Unsupported);
+        if (m_mem == nullptr)
+            return fail(RtStatus::Unsupported);
         const RtStatus admitted = guard_admit(m_guard, m_owner, size_bytes);
-        if (admitted != RtStatus::Ok) return fail(admitted);
-        if (size_bytes == 0) return fail(RtStatus::InvalidSize);
+        if (admitted != RtStatus::Ok)
+            return fail(admitted);
+        if (size_bytes == 0)
+            return fail(RtStatus::InvalidSize);
         if (align_bytes == 0 || (align_bytes & (align_bytes - 1u)))
             return fail(RtStatus::InvalidAlignment);
         m_steps.add();
@@ -80,7 +85,8 @@ public:
         const uint64_t at = uint64_t{m_base} + cursor;
         const uint64_t aligned = (at + align_bytes - 1u) & ~uint64_t{align_bytes - 1u};
         const uint64_t end = aligned + size_bytes;
-        if (end > uint64_t{m_base} + m_region_bytes) return fail(RtStatus::NoMemory);
+        if (end > uint64_t{m_base} + m_region_bytes)
+            return fail(RtStatus::NoMemory);
         m_mem->store32(m_base, static_cast<uint32_t>(end - m_base));
         ++m_stats.allocations;
         m_stats.padding_bytes += static_cast<uint32_t>(aligned - at);
@@ -96,7 +102,8 @@ public:
         const Result<Address> r =
             allocate(static_cast<uint32_t>(sizeof(T)), static_cast<uint32_t>(alignof(T)));
         m_last_status = r.status;
-        if (!r.ok()) return nullptr;
+        if (!r.ok())
+            return nullptr;
         void* host = m_mem->host_pointer(r.value);
         EMSIM_RT_ASSERT(reinterpret_cast<uintptr_t>(host) % alignof(T) == 0);
         return ::new (host) T(static_cast<Args&&>(args)...);
@@ -115,13 +122,15 @@ public:
 
     /// O(1): the cursor lies within [HEADER_BYTES, region_bytes]. 1 load.
     bool invariants_hold() const {
-        if (m_mem == nullptr) return false;
+        if (m_mem == nullptr)
+            return false;
         const uint32_t cursor = m_mem->load32(m_base);
         return cursor >= HEADER_BYTES && cursor <= m_region_bytes;
     }
     /// Ok or Corrupt (there is nothing more to walk than invariants_hold() checks).
     RtStatus check_integrity() const {
-        if (m_mem == nullptr) return RtStatus::Unsupported;
+        if (m_mem == nullptr)
+            return RtStatus::Unsupported;
         return invariants_hold() ? RtStatus::Ok : RtStatus::Corrupt;
     }
 

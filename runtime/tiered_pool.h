@@ -44,10 +44,14 @@ constexpr uint32_t SIZE_TIER_COUNT = 4;
 
 constexpr const char* to_string(SizeTier tier) {
     switch (tier) {
-    case SizeTier::Small: return "small";
-    case SizeTier::Medium: return "medium";
-    case SizeTier::Large: return "large";
-    case SizeTier::Huge: return "huge";
+    case SizeTier::Small:
+        return "small";
+    case SizeTier::Medium:
+        return "medium";
+    case SizeTier::Large:
+        return "large";
+    case SizeTier::Huge:
+        return "huge";
     }
     return "unknown";
 }
@@ -74,9 +78,10 @@ struct TieredPoolConfig {
 /// The default table: 3 tiers, 10 classes, 136,704 bytes of blocks (+ 64 bytes of control).
 constexpr TieredPoolConfig default_tiered_pool_config() {
     TieredPoolConfig c;
-    const TierClass table[] = {{16, 32},  {32, 32},  {64, 32},   {128, 16},  {256, 16},
-                               {512, 8},  {1024, 8}, {4096, 4},  {16384, 2}, {65536, 1}};
-    for (const TierClass& k : table) c.classes[c.class_count++] = k;
+    const TierClass table[] = {{16, 32}, {32, 32},  {64, 32},  {128, 16},  {256, 16},
+                               {512, 8}, {1024, 8}, {4096, 4}, {16384, 2}, {65536, 1}};
+    for (const TierClass& k : table)
+        c.classes[c.class_count++] = k;
     return c;
 }
 
@@ -88,7 +93,7 @@ struct TierStats {
     uint32_t served_huge = 0;     ///< by the huge allocator
     uint32_t failed = 0;          ///< requests that returned an error (any status)
     uint32_t waste_limited = 0;   ///< fallbacks stopped by max_fallback_ratio (then failed/huge)
-    uint32_t frees = 0;           ///< successful frees of blocks of this tier's classes (huge: huge)
+    uint32_t frees = 0; ///< successful frees of blocks of this tier's classes (huge: huge)
     uint64_t requested_bytes = 0; ///< sum of served request sizes
     uint64_t granted_bytes = 0;   ///< sum of block sizes given for them (huge: request size);
                                   ///< granted - requested = internal fragmentation
@@ -96,7 +101,9 @@ struct TierStats {
 
 /// The huge path when none is configured: refuses everything.
 struct NoHugeAllocator {
-    Result<Address> allocate(uint32_t, uint32_t) { return Result<Address>{RtStatus::Unsupported, 0}; }
+    Result<Address> allocate(uint32_t, uint32_t) {
+        return Result<Address>{RtStatus::Unsupported, 0};
+    }
     RtStatus free(Address) { return RtStatus::BadPointer; }
 };
 
@@ -111,9 +118,11 @@ public:
     /// config.align_bytes (add align_bytes - 1 otherwise). status != Ok for an invalid config.
     static Result<uint32_t> required_bytes(const TieredPoolConfig& config) {
         const RtStatus s = validate(config);
-        if (s != RtStatus::Ok) return Result<uint32_t>{s, 0};
+        if (s != RtStatus::Ok)
+            return Result<uint32_t>{s, 0};
         const uint64_t end = layout_end(config, 0);
-        if (end > 0xFFFFFFFFull) return Result<uint32_t>{RtStatus::InvalidSize, 0};
+        if (end > 0xFFFFFFFFull)
+            return Result<uint32_t>{RtStatus::InvalidSize, 0};
         return Result<uint32_t>{RtStatus::Ok, static_cast<uint32_t>(end)};
     }
 
@@ -125,25 +134,29 @@ public:
     /// (InvalidSize: class count 0 or > MAX, sizes not strictly ascending, zero counts, tier
     /// limits not ascending, ratio 0; InvalidAlignment), InvalidRegion (does not fit or wraps).
     /// O(total blocks) (FixedPool::init).
-    RtStatus init(Mem& mem, Address region_base, uint32_t region_bytes, const TieredPoolConfig& config,
-                  Huge* huge = nullptr, HeapGuard* guard = nullptr, HeapOwner owner = {}) {
+    RtStatus init(Mem& mem, Address region_base, uint32_t region_bytes,
+                  const TieredPoolConfig& config, Huge* huge = nullptr, HeapGuard* guard = nullptr,
+                  HeapOwner owner = {}) {
         m_ready = false;
         const RtStatus s = validate(config);
-        if (s != RtStatus::Ok) return s;
+        if (s != RtStatus::Ok)
+            return s;
         if (layout_end(config, region_base) > uint64_t{region_base} + region_bytes)
             return RtStatus::InvalidRegion;
         m_config = config;
         m_huge = huge;
         m_guard = guard;
         m_owner = owner;
-        for (TierStats& t : m_tier_stats) t = TierStats{};
+        for (TierStats& t : m_tier_stats)
+            t = TierStats{};
         Address control = region_base;
         uint64_t blocks = layout_blocks_start(config, region_base);
         for (uint32_t i = 0; i < config.class_count; ++i) {
-            const FixedPoolParams p{config.classes[i].block_size_bytes, config.classes[i].block_count,
-                                    config.align_bytes};
+            const FixedPoolParams p{config.classes[i].block_size_bytes,
+                                    config.classes[i].block_count, config.align_bytes};
             const RtStatus r = m_pools[i].init(mem, static_cast<Address>(blocks), control, p);
-            if (r != RtStatus::Ok) return r; // layout_end() said it fits: only a wrap gets here
+            if (r != RtStatus::Ok)
+                return r; // layout_end() said it fits: only a wrap gets here
             control += FixedPool<Mem>::control_bytes(p.block_count);
             blocks += m_pools[i].blocks_span_bytes();
         }
@@ -160,18 +173,25 @@ public:
     ///                if tried, failed) - a fallback beyond max_fallback_ratio is never taken;
     ///   other        the huge allocator's or a pool's status (Corrupt).
     /// O(MAX_CLASSES) host-side compares + at most 1 + max_fallback_steps O(1) pool attempts.
+    /// Steps: classes scanned + pool attempts (+ 1 for a huge-path call).
     Result<Address> allocate(uint32_t size_bytes, uint32_t align_bytes = 0) {
         m_steps.begin();
-        if (!m_ready) return Result<Address>{RtStatus::Unsupported, 0};
+        if (!m_ready)
+            return Result<Address>{RtStatus::Unsupported, 0};
         TierStats& tier = m_tier_stats[static_cast<uint32_t>(tier_of(size_bytes))];
         ++tier.requests;
         const RtStatus admitted = guard_admit(m_guard, m_owner, size_bytes);
-        if (admitted != RtStatus::Ok) return failed(tier, admitted);
-        if (size_bytes == 0) return failed(tier, RtStatus::InvalidSize);
-        if (align_bytes == 0) align_bytes = m_config.align_bytes;
-        if (align_bytes & (align_bytes - 1u)) return failed(tier, RtStatus::InvalidAlignment);
+        if (admitted != RtStatus::Ok)
+            return failed(tier, admitted);
+        if (size_bytes == 0)
+            return failed(tier, RtStatus::InvalidSize);
+        if (align_bytes == 0)
+            align_bytes = m_config.align_bytes;
+        if (align_bytes & (align_bytes - 1u))
+            return failed(tier, RtStatus::InvalidAlignment);
 
         const uint32_t best = best_fit(size_bytes);
+        m_steps.add(best == NO_CLASS ? m_config.class_count : best + 1); // the class scan
         if (best == NO_CLASS || align_bytes > m_config.align_bytes) {
             const RtStatus why =
                 best == NO_CLASS ? RtStatus::InvalidSize : RtStatus::InvalidAlignment;
@@ -180,7 +200,8 @@ public:
         RtStatus why = RtStatus::NoMemory;
         for (uint32_t step = 0; step <= m_config.max_fallback_steps; ++step) {
             const uint32_t c = best + step;
-            if (c >= m_config.class_count) break;
+            if (c >= m_config.class_count)
+                break;
             const uint32_t block = m_pools[c].block_bytes();
             if (step > 0 && uint64_t{block} > uint64_t{m_config.max_fallback_ratio} * size_bytes) {
                 ++tier.waste_limited;
@@ -207,27 +228,36 @@ public:
     /// Returns a block to its pool, or a huge block to the huge allocator. Ok, or BadPointer (in
     /// no pool and no huge allocator, or not a block boundary), DoubleFree, or the huge
     /// allocator's status; on error nothing changes. O(class_count) range compares + O(1).
+    /// Steps: ranges compared (+ the pool's one).
     RtStatus free(Address block) {
         m_steps.begin();
-        if (!m_ready) return RtStatus::Unsupported;
+        if (!m_ready)
+            return RtStatus::Unsupported;
         for (uint32_t c = 0; c < m_config.class_count; ++c) {
             m_steps.add();
-            if (!m_pools[c].contains(block)) continue;
+            if (!m_pools[c].contains(block))
+                continue;
             const RtStatus s = m_pools[c].free(block);
-            if (s == RtStatus::Ok) ++m_tier_stats[static_cast<uint32_t>(class_tier(c))].frees;
+            if (s == RtStatus::Ok)
+                ++m_tier_stats[static_cast<uint32_t>(class_tier(c))].frees;
             return s;
         }
-        if (m_huge == nullptr) return RtStatus::BadPointer;
+        if (m_huge == nullptr)
+            return RtStatus::BadPointer;
         const RtStatus s = m_huge->free(block);
-        if (s == RtStatus::Ok) ++m_tier_stats[static_cast<uint32_t>(SizeTier::Huge)].frees;
+        if (s == RtStatus::Ok)
+            ++m_tier_stats[static_cast<uint32_t>(SizeTier::Huge)].frees;
         return s;
     }
 
     /// The tier a request of `size_bytes` belongs to (by the config's limits; 0 counts as Small).
     SizeTier tier_of(uint32_t size_bytes) const {
-        if (size_bytes <= m_config.small_max_bytes) return SizeTier::Small;
-        if (size_bytes <= m_config.medium_max_bytes) return SizeTier::Medium;
-        if (size_bytes <= m_config.large_max_bytes) return SizeTier::Large;
+        if (size_bytes <= m_config.small_max_bytes)
+            return SizeTier::Small;
+        if (size_bytes <= m_config.medium_max_bytes)
+            return SizeTier::Medium;
+        if (size_bytes <= m_config.large_max_bytes)
+            return SizeTier::Large;
         return SizeTier::Huge;
     }
     /// The tier of class `c` (by its block size).
@@ -235,25 +265,31 @@ public:
     /// Smallest class whose block holds size_bytes, or NO_CLASS (also for sizes beyond the
     /// Large tier: those always take the huge path). O(class_count), no memory access.
     uint32_t best_fit(uint32_t size_bytes) const {
-        if (size_bytes > m_config.large_max_bytes) return NO_CLASS;
+        if (size_bytes > m_config.large_max_bytes)
+            return NO_CLASS;
         for (uint32_t c = 0; c < m_config.class_count; ++c)
-            if (m_pools[c].block_bytes() >= size_bytes) return c;
+            if (m_pools[c].block_bytes() >= size_bytes)
+                return c;
         return NO_CLASS;
     }
 
     /// O(class_count) sum of the pools' O(1) checks.
     bool invariants_hold() const {
-        if (!m_ready) return false;
+        if (!m_ready)
+            return false;
         for (uint32_t c = 0; c < m_config.class_count; ++c)
-            if (!m_pools[c].invariants_hold()) return false;
+            if (!m_pools[c].invariants_hold())
+                return false;
         return true;
     }
     /// O(total blocks): every pool's check_integrity(). Ok or Corrupt.
     RtStatus check_integrity() const {
-        if (!m_ready) return RtStatus::Unsupported;
+        if (!m_ready)
+            return RtStatus::Unsupported;
         for (uint32_t c = 0; c < m_config.class_count; ++c) {
             const RtStatus s = m_pools[c].check_integrity();
-            if (s != RtStatus::Ok) return s;
+            if (s != RtStatus::Ok)
+                return s;
         }
         return RtStatus::Ok;
     }
@@ -268,7 +304,8 @@ public:
 
 private:
     static RtStatus validate(const TieredPoolConfig& c) {
-        if (c.align_bytes < FixedPool<Mem>::MIN_ALIGN_BYTES || (c.align_bytes & (c.align_bytes - 1u)))
+        if (c.align_bytes < FixedPool<Mem>::MIN_ALIGN_BYTES ||
+            (c.align_bytes & (c.align_bytes - 1u)))
             return RtStatus::InvalidAlignment;
         if (c.class_count == 0 || c.class_count > MAX_CLASSES || c.max_fallback_ratio == 0)
             return RtStatus::InvalidSize;
@@ -281,7 +318,8 @@ private:
                 return RtStatus::InvalidSize;
             const uint32_t rounded =
                 FixedPool<Mem>::rounded_block_bytes(k.block_size_bytes, c.align_bytes);
-            if (rounded <= previous) return RtStatus::InvalidSize;
+            if (rounded <= previous)
+                return RtStatus::InvalidSize;
             previous = rounded;
         }
         return RtStatus::Ok;
@@ -306,10 +344,12 @@ private:
     }
     Result<Address> huge_or(TierStats& tier, uint32_t size_bytes, uint32_t align_bytes,
                             RtStatus otherwise) {
-        if (m_huge == nullptr) return failed(tier, otherwise);
+        if (m_huge == nullptr)
+            return failed(tier, otherwise);
         m_steps.add();
         const Result<Address> r = m_huge->allocate(size_bytes, align_bytes);
-        if (!r.ok()) return failed(tier, r.status);
+        if (!r.ok())
+            return failed(tier, r.status);
         ++tier.served_huge;
         tier.requested_bytes += size_bytes;
         tier.granted_bytes += size_bytes;

@@ -57,7 +57,8 @@ TEST(FixedPool, InitRejectsZeroBlockSizeAndZeroCount) {
     EXPECT_EQ(pool.init(mem, BLOCKS, CONTROL, {0, 4, 4}), RtStatus::InvalidSize);
     EXPECT_EQ(pool.init(mem, BLOCKS, CONTROL, {16, 0, 4}), RtStatus::InvalidSize);
     EXPECT_FALSE(pool.initialized());
-    EXPECT_EQ(pool.allocate().status, RtStatus::Unsupported) << "uninitialised pool handed out memory";
+    EXPECT_EQ(pool.allocate().status, RtStatus::Unsupported)
+        << "uninitialised pool handed out memory";
     EXPECT_EQ(pool.free(BLOCKS), RtStatus::Unsupported);
 }
 
@@ -128,7 +129,8 @@ TEST(FixedPool, ExhaustionReturnsNoMemoryThenRefillServesEveryBlockAgain) {
         EXPECT_EQ(f.pool.allocate().status, RtStatus::NoMemory);
         EXPECT_EQ(f.pool.stats().free_blocks, 0u);
         EXPECT_EQ(f.pool.check_integrity(), RtStatus::Ok);
-        for (Address a : got) ASSERT_EQ(f.pool.free(a), RtStatus::Ok);
+        for (Address a : got)
+            ASSERT_EQ(f.pool.free(a), RtStatus::Ok);
         EXPECT_EQ(f.pool.stats().used_blocks, 0u);
         EXPECT_EQ(f.pool.check_integrity(), RtStatus::Ok);
     }
@@ -240,10 +242,13 @@ TEST(FixedPool, CheckIntegrityFindsABitmapThatDisagreesWithTheList) {
 TEST(FixedPool, UserDataFillingWholeBlocksLeavesTheBookkeepingIntact) {
     PoolFixture f(16, 16);
     std::vector<Address> got;
-    for (int i = 0; i < 16; ++i) got.push_back(f.pool.allocate().value);
-    for (Address a : got) memset(f.arena.at(a), 0xFF, 16);
+    for (int i = 0; i < 16; ++i)
+        got.push_back(f.pool.allocate().value);
+    for (Address a : got)
+        memset(f.arena.at(a), 0xFF, 16);
     EXPECT_EQ(f.pool.check_integrity(), RtStatus::Ok) << "metadata lives in the blocks";
-    for (Address a : got) EXPECT_EQ(f.pool.free(a), RtStatus::Ok);
+    for (Address a : got)
+        EXPECT_EQ(f.pool.free(a), RtStatus::Ok);
     EXPECT_EQ(f.pool.free(got[3]), RtStatus::DoubleFree);
 }
 
@@ -278,11 +283,13 @@ TEST(FixedPool, PoolEndingAtTheTopOf4GiBWorks) {
     FixedPool<DirectMemory> pool;
     ASSERT_EQ(pool.init(mem, 0xFFFFF800u, 0xFFFFF000u, {256, 8, 4}), RtStatus::Ok);
     std::vector<Address> got;
-    for (int i = 0; i < 8; ++i) got.push_back(pool.allocate().value);
+    for (int i = 0; i < 8; ++i)
+        got.push_back(pool.allocate().value);
     EXPECT_EQ(got.back(), 0xFFFFFF00u);
     EXPECT_EQ(pool.allocate().status, RtStatus::NoMemory);
     EXPECT_EQ(pool.free(0xFFFFFFFCu), RtStatus::BadPointer);
-    for (Address a : got) EXPECT_EQ(pool.free(a), RtStatus::Ok);
+    for (Address a : got)
+        EXPECT_EQ(pool.free(a), RtStatus::Ok);
     EXPECT_EQ(pool.check_integrity(), RtStatus::Ok);
 }
 
@@ -322,7 +329,8 @@ void run_random(uint32_t seed, uint32_t block_size, uint32_t count, uint32_t ops
         // Alternate filling and draining phases so both ends (empty, full) are visited.
         const uint32_t alloc_pct = (op / 1000) % 2 ? 30 : 62;
         uint32_t dice = rng() % 100;
-        if (live.empty()) dice = 0;                     // must allocate
+        if (live.empty())
+            dice = 0;                                   // must allocate
         if (live.size() == count && dice < alloc_pct) { // full: free, sometimes probe NoMemory
             dice = dice < 5 ? 0 : alloc_pct;
         }
@@ -349,7 +357,8 @@ void run_random(uint32_t seed, uint32_t block_size, uint32_t count, uint32_t ops
                 ASSERT_EQ(f.arena.at(it->first)[i], it->second) << "block overwritten, op " << op;
             ASSERT_EQ(f.pool.free(it->first), RtStatus::Ok) << "op " << op;
             freed.push_back(it->first);
-            if (freed.size() > 8) freed.erase(freed.begin());
+            if (freed.size() > 8)
+                freed.erase(freed.begin());
             live.erase(it);
         } else {
             const auto control = f.arena.snapshot(CONTROL, 4 + 4 * ((count + 31) / 32));
@@ -360,9 +369,10 @@ void run_random(uint32_t seed, uint32_t block_size, uint32_t count, uint32_t ops
                 expect = RtStatus::DoubleFree;
             } else {
                 bad = BLOCKS + static_cast<Address>(rng() % (block * count + 64)) - 32;
-                const bool boundary = bad >= BLOCKS && (bad - BLOCKS) % block == 0 &&
-                                      bad < BLOCKS + block * count;
-                if (boundary) continue;
+                const bool boundary =
+                    bad >= BLOCKS && (bad - BLOCKS) % block == 0 && bad < BLOCKS + block * count;
+                if (boundary)
+                    continue;
                 expect = RtStatus::BadPointer;
             }
             ASSERT_EQ(f.pool.free(bad), expect) << "op " << op;
@@ -379,11 +389,12 @@ void run_random(uint32_t seed, uint32_t block_size, uint32_t count, uint32_t ops
 
 TEST(FixedPool, RandomOperationsAgreeWithAReferenceModel) {
     // 8 seeds x 40,000 ops = 320,000 pool operations, each followed by check_integrity().
-    const uint32_t shapes[][2] = {{4, 1},  {16, 7},   {24, 33}, {32, 64},
+    const uint32_t shapes[][2] = {{4, 1},   {16, 7},  {24, 33}, {32, 64},
                                   {8, 100}, {64, 31}, {12, 50}, {16, 96}};
     for (uint32_t seed = 1; seed <= 8; ++seed) {
         run_random(seed, shapes[seed - 1][0], shapes[seed - 1][1], 40000);
-        if (HasFatalFailure()) return;
+        if (HasFatalFailure())
+            return;
     }
 }
 

@@ -27,7 +27,8 @@ using emsim::rt::RtStatus;
 TEST(HeapGuard, AdmitsEverythingBeforeSealAndReportsNoViolation) {
     HeapGuard guard;
     EXPECT_FALSE(guard.sealed());
-    for (uint32_t i = 0; i < 100; ++i) EXPECT_EQ(guard.admit(HeapOwner{"x", 1}, i), RtStatus::Ok);
+    for (uint32_t i = 0; i < 100; ++i)
+        EXPECT_EQ(guard.admit(HeapOwner{"x", 1}, i), RtStatus::Ok);
     EXPECT_EQ(guard.admitted_count(), 100u);
     const auto report = guard.check_no_heap_violation();
     EXPECT_EQ(report.status, RtStatus::Ok);
@@ -59,7 +60,9 @@ TEST(HeapGuard, RefusesAndRecordsWhoHowMuchAndWhenAfterSeal) {
     EXPECT_EQ(guard.admitted_count(), 0u);
 }
 
-uint64_t fake_clock(void* context) { return ++*static_cast<uint64_t*>(context); }
+uint64_t fake_clock(void* context) {
+    return ++*static_cast<uint64_t*>(context);
+}
 
 TEST(HeapGuard, ClockHookStampsViolations) {
     HeapGuard guard;

@@ -217,7 +217,8 @@ TEST(StackAllocator, RandomNestingAgreesWithAReferenceModel) {
                 const uint32_t align = 1u << (rng() % 6);
                 const uint32_t used = f.stack.used_bytes();
                 const auto r = f.stack.allocate(size, align);
-                const uint64_t at = ((uint64_t{TARGET_BASE} + used + align - 1) & ~uint64_t{align - 1});
+                const uint64_t at =
+                    ((uint64_t{TARGET_BASE} + used + align - 1) & ~uint64_t{align - 1});
                 if (at + size > TARGET_BASE + 4096u) {
                     ASSERT_EQ(r.status, RtStatus::NoMemory) << op;
                 } else {
@@ -227,21 +228,24 @@ TEST(StackAllocator, RandomNestingAgreesWithAReferenceModel) {
             } else if (dice < 65) {
                 const uint32_t used = f.stack.used_bytes();
                 const auto m = f.stack.mark();
-                if (m.ok()) open.push_back({m.value, used});
+                if (m.ok())
+                    open.push_back({m.value, used});
             } else if (dice < 92) {
-                if (open.empty()) continue;
+                if (open.empty())
+                    continue;
                 ASSERT_EQ(f.stack.release(open.back().marker), RtStatus::Ok) << op;
                 ASSERT_EQ(f.stack.used_bytes(), (open.back().used_before + 3u) & ~3u) << op;
                 released.push_back(open.back().marker);
                 open.pop_back();
             } else if (dice < 96) {
-                if (open.size() < 2) continue;
+                if (open.size() < 2)
+                    continue;
                 const auto& older = open[rng() % (open.size() - 1)];
                 ASSERT_EQ(f.stack.release(older.marker), RtStatus::OutOfOrder) << op;
             } else {
-                if (released.empty()) continue;
-                ASSERT_EQ(f.stack.release(released[rng() % released.size()]),
-                          RtStatus::BadPointer)
+                if (released.empty())
+                    continue;
+                ASSERT_EQ(f.stack.release(released[rng() % released.size()]), RtStatus::BadPointer)
                     << op;
             }
             ASSERT_EQ(f.stack.check_integrity(), RtStatus::Ok) << op;

@@ -53,16 +53,15 @@ struct FakeHuge {
     Result<Address> allocate(uint32_t size_bytes, uint32_t align_bytes) {
         ++allocations;
         last_align = align_bytes;
-        if (refuse || size_bytes == 0) return {RtStatus::NoMemory, 0};
+        if (refuse || size_bytes == 0)
+            return {RtStatus::NoMemory, 0};
         next = (next + align_bytes - 1) & ~(align_bytes - 1);
         const Address a = next;
         next += size_bytes;
         live.insert(a);
         return {RtStatus::Ok, a};
     }
-    RtStatus free(Address a) {
-        return live.erase(a) == 1 ? RtStatus::Ok : RtStatus::BadPointer;
-    }
+    RtStatus free(Address a) { return live.erase(a) == 1 ? RtStatus::Ok : RtStatus::BadPointer; }
     Address next = HUGE_BASE;
     std::set<Address> live;
     uint32_t allocations = 0;
@@ -71,7 +70,8 @@ struct FakeHuge {
 };
 
 template <class Huge = FakeHuge> struct Tiered {
-    explicit Tiered(const TieredPoolConfig& config, Huge* huge = nullptr, HeapGuard* guard = nullptr)
+    explicit Tiered(const TieredPoolConfig& config, Huge* huge = nullptr,
+                    HeapGuard* guard = nullptr)
         : arena(TieredPool<DirectMemory, Huge>::required_bytes(config).value), mem(arena.mem()) {
         status = pool.init(mem, TARGET_BASE,
                            TieredPool<DirectMemory, Huge>::required_bytes(config).value, config,
@@ -112,8 +112,8 @@ TEST(TieredPool, DefaultConfigHasTenClassesInThreeTiers) {
 
 TEST(TieredPool, RequestsTakeTheSmallestClassThatFits) {
     Tiered<> t(emsim::rt::default_tiered_pool_config());
-    const std::pair<uint32_t, uint32_t> cases[] = {{1, 16},     {16, 16},    {17, 32},
-                                                   {64, 64},    {65, 128},   {1000, 1024},
+    const std::pair<uint32_t, uint32_t> cases[] = {{1, 16},      {16, 16},       {17, 32},
+                                                   {64, 64},     {65, 128},      {1000, 1024},
                                                    {1025, 4096}, {16385, 65536}, {16384, 16384}};
     for (auto [size, block] : cases) {
         const uint32_t c = t.pool.best_fit(size);
@@ -127,7 +127,8 @@ TEST(TieredPool, RequestsTakeTheSmallestClassThatFits) {
     EXPECT_EQ(t.pool.tier_stats(SizeTier::Small).served_best_fit, 4u);
     EXPECT_EQ(t.pool.tier_stats(SizeTier::Medium).served_best_fit, 2u);
     EXPECT_EQ(t.pool.tier_stats(SizeTier::Large).served_best_fit, 3u);
-    EXPECT_EQ(t.pool.allocate(65536).status, RtStatus::NoMemory) << "the only 64 KiB block is taken";
+    EXPECT_EQ(t.pool.allocate(65536).status, RtStatus::NoMemory)
+        << "the only 64 KiB block is taken";
 }
 
 TEST(TieredPool, ZeroSizeIsInvalidSize) {
@@ -152,7 +153,8 @@ TEST(TieredPool, HugeRequestsGoToTheHugeAllocatorAndComeBackOnFree) {
     EXPECT_EQ(huge.last_align, 8u) << "huge path got the pool's default alignment";
     EXPECT_EQ(t.pool.tier_stats(SizeTier::Huge).served_huge, 1u);
     EXPECT_EQ(t.pool.free(r.value), RtStatus::Ok);
-    EXPECT_EQ(t.pool.free(r.value), RtStatus::BadPointer) << "huge allocator's verdict passes through";
+    EXPECT_EQ(t.pool.free(r.value), RtStatus::BadPointer)
+        << "huge allocator's verdict passes through";
     EXPECT_EQ(t.pool.tier_stats(SizeTier::Huge).frees, 1u);
     huge.refuse = true;
     EXPECT_EQ(t.pool.allocate(100000).status, RtStatus::NoMemory);
@@ -237,11 +239,13 @@ TEST(TieredPool, FreeFindsTheOwningPoolAndRejectsForeignAndDoubleFrees) {
     std::vector<Address> got;
     for (uint32_t size : {8u, 30u, 60u, 100u, 200u, 500u, 1000u, 3000u, 10000u, 60000u})
         got.push_back(t.pool.allocate(size).value);
-    for (uint32_t c = 0; c < 10; ++c) EXPECT_EQ(t.pool.pool(c).stats().used_blocks, 1u) << c;
+    for (uint32_t c = 0; c < 10; ++c)
+        EXPECT_EQ(t.pool.pool(c).stats().used_blocks, 1u) << c;
     EXPECT_EQ(t.pool.free(got[3] + 8), RtStatus::BadPointer);
     EXPECT_EQ(t.pool.free(TARGET_BASE), RtStatus::BadPointer) << "control area is not a block";
     EXPECT_EQ(t.pool.free(0x10000000u), RtStatus::BadPointer);
-    for (Address a : got) EXPECT_EQ(t.pool.free(a), RtStatus::Ok);
+    for (Address a : got)
+        EXPECT_EQ(t.pool.free(a), RtStatus::Ok);
     EXPECT_EQ(t.pool.free(got[5]), RtStatus::DoubleFree);
     EXPECT_EQ(t.pool.check_integrity(), RtStatus::Ok);
     EXPECT_EQ(t.pool.tier_stats(SizeTier::Small).frees, 3u);
@@ -309,6 +313,22 @@ TEST(TieredPool, AllocationAccessesAreBoundedByTheFallbackLimit) {
     EXPECT_EQ(worst, 5u + 3u) << "worst alloc = hit + 3 exhausted heads";
 }
 
+TEST(TieredPool, StepsCountTheClassScanAndEveryPoolAttempt) {
+    TieredPoolConfig c = small_config(1);
+    c.max_fallback_ratio = 1000;
+    c.max_fallback_steps = 3;
+    Tiered<> t(c);
+    ASSERT_TRUE(t.pool.allocate(16).ok());
+    EXPECT_EQ(t.pool.last_op_steps(), 1u + 1u) << "scan 1 class, 1 attempt";
+    ASSERT_TRUE(t.pool.allocate(16).ok());
+    EXPECT_EQ(t.pool.last_op_steps(), 1u + 2u) << "scan 1 class, 2 attempts";
+    ASSERT_TRUE(t.pool.allocate(100).ok());
+    EXPECT_EQ(t.pool.last_op_steps(), 4u + 1u) << "scan 4 classes, 1 attempt";
+    const Address last = t.pool.pool(3).blocks_base();
+    ASSERT_EQ(t.pool.free(last), RtStatus::Ok);
+    EXPECT_EQ(t.pool.last_op_steps(), 4u) << "4 ranges compared";
+}
+
 // Randomized: sizes across all tiers (and huge), live-block map with fill patterns, checked
 // before free; check_integrity() after every operation.
 template <class Huge> void run_random(uint32_t seed, uint32_t ops, Huge& huge, const char* name) {
@@ -346,7 +366,8 @@ template <class Huge> void run_random(uint32_t seed, uint32_t ops, Huge& huge, c
                     bool owned = false;
                     for (uint32_t k = 0; k < t.pool.class_count(); ++k) {
                         const auto& p = t.pool.pool(k);
-                        if (!p.contains(r.value)) continue;
+                        if (!p.contains(r.value))
+                            continue;
                         owned = true;
                         ASSERT_GE(p.block_bytes(), size);
                         if (k != t.pool.best_fit(size)) {
@@ -394,12 +415,14 @@ TEST(TieredPool, RandomOperationsAgreeWithAReferenceModel) {
         emsim::rt::TlsfHeap<DirectMemory> huge(tlsf_mem);
         ASSERT_EQ(huge.add_region(HUGE_BASE, 1u << 20), RtStatus::Ok);
         run_random(seed, 25000, huge, "TlsfHeap");
-        if (HasFatalFailure()) return;
+        if (HasFatalFailure())
+            return;
         EXPECT_EQ(huge.check_integrity(), RtStatus::Ok);
 #else
         FakeHuge huge;
         run_random(seed, 25000, huge, "FakeHuge");
-        if (HasFatalFailure()) return;
+        if (HasFatalFailure())
+            return;
 #endif
     }
 }

@@ -21,7 +21,8 @@ uint32_t g_failures = 0;
 
 void check(bool ok, const char* what, int line) {
     ++g_checks;
-    if (ok) return;
+    if (ok)
+        return;
     ++g_failures;
     fw::write("  FAIL line ");
     fw::write_u32(static_cast<uint32_t>(line));
@@ -37,22 +38,28 @@ void section(const char* name, uint32_t failures_before) {
     fw::write("\n");
 }
 
-/// Deterministic pseudo-random numbers (Numerical Recipes LCG): no libc, same sequence on every run.
+/// Deterministic pseudo-random numbers (Numerical Recipes LCG): no libc, same sequence on every
+/// run.
 struct Lcg {
     uint32_t state;
     uint32_t next() { return state = state * 1664525u + 1013904223u; }
     uint32_t below(uint32_t n) { return (next() >> 8) % n; }
 };
 
-// Arenas in .bss (SSRAM2/3). Identity mapping: DirectMemory(host = the array, target = its address).
+// Arenas in .bss (SSRAM2/3). Identity mapping: DirectMemory(host = the array, target = its
+// address).
 alignas(64) uint8_t g_pool_arena[8 * 1024];
 alignas(64) uint8_t g_tiered_arena[140 * 1024];
 alignas(64) uint8_t g_tlsf_arena[256 * 1024];
 alignas(64) uint8_t g_static_arena[2 * 1024];
 alignas(64) uint8_t g_stack_arena[2 * 1024];
 
-Address address_of(const void* p) { return static_cast<Address>(reinterpret_cast<uintptr_t>(p)); }
-fw::Mem identity(uint8_t* arena) { return fw::Mem(arena, address_of(arena)); }
+Address address_of(const void* p) {
+    return static_cast<Address>(reinterpret_cast<uintptr_t>(p));
+}
+fw::Mem identity(uint8_t* arena) {
+    return fw::Mem(arena, address_of(arena));
+}
 
 emsim::rt::HeapGuard g_guard;
 
@@ -80,7 +87,8 @@ void check_fixed_pool() {
     CHECK(pool.free(blocks + 24 * 40) == RtStatus::BadPointer);
     CHECK(pool.check_integrity() == RtStatus::Ok);
     for (uint32_t i = 0; i < 40; ++i)
-        if (i != 7) CHECK(pool.free(got[i]) == RtStatus::Ok);
+        if (i != 7)
+            CHECK(pool.free(got[i]) == RtStatus::Ok);
     CHECK(pool.stats().used_blocks == 0 && pool.invariants_hold());
     // A fixed random run: every block is filled and verified, integrity after every op.
     Lcg rng{12345};
@@ -93,14 +101,17 @@ void check_fixed_pool() {
             const uint32_t i = (r.value - blocks) / 24;
             CHECK(live[i] == 0);
             live[i] = static_cast<uint8_t>(1 + rng.below(255));
-            for (uint32_t b = 0; b < 24; ++b) g_pool_arena[r.value - control + b] = live[i];
+            for (uint32_t b = 0; b < 24; ++b)
+                g_pool_arena[r.value - control + b] = live[i];
             ++live_count;
         } else {
             uint32_t i = rng.below(40);
-            while (live[i] == 0) i = (i + 1) % 40;
+            while (live[i] == 0)
+                i = (i + 1) % 40;
             const Address a = blocks + 24 * i;
             bool intact = true;
-            for (uint32_t b = 0; b < 24; ++b) intact &= g_pool_arena[a - control + b] == live[i];
+            for (uint32_t b = 0; b < 24; ++b)
+                intact &= g_pool_arena[a - control + b] == live[i];
             CHECK(intact);
             CHECK(pool.free(a) == RtStatus::Ok);
             live[i] = 0;
@@ -134,7 +145,8 @@ void check_tlsf_and_tiered() {
             const auto r = tlsf.allocate(sizes[slot], 8);
             CHECK(r.ok() && r.value % 8 == 0);
             live[slot] = r.value;
-            for (uint32_t b = 0; b + 4 <= sizes[slot]; b += 4) tlsf_mem.store32(r.value + b, r.value ^ b);
+            for (uint32_t b = 0; b + 4 <= sizes[slot]; b += 4)
+                tlsf_mem.store32(r.value + b, r.value ^ b);
         } else if (rng.below(4) == 0) {
             const uint32_t grow = 16 + rng.below(2000);
             const auto r = tlsf.reallocate(live[slot], grow);
@@ -145,7 +157,8 @@ void check_tlsf_and_tiered() {
                 intact &= tlsf_mem.load32(r.value + b) == (live[slot] ^ b);
             CHECK(intact);
             // Re-stamp with the new address so later checks stay exact.
-            for (uint32_t b = 0; b + 4 <= grow; b += 4) tlsf_mem.store32(r.value + b, r.value ^ b);
+            for (uint32_t b = 0; b + 4 <= grow; b += 4)
+                tlsf_mem.store32(r.value + b, r.value ^ b);
             live[slot] = r.value;
             sizes[slot] = grow;
         } else {
@@ -162,7 +175,8 @@ void check_tlsf_and_tiered() {
         }
     }
     for (uint32_t s = 0; s < 64; ++s)
-        if (live[s] != 0) CHECK(tlsf.free(live[s]) == RtStatus::Ok);
+        if (live[s] != 0)
+            CHECK(tlsf.free(live[s]) == RtStatus::Ok);
     const auto a = tlsf.allocate(100, 8);
     CHECK(a.ok());
     CHECK(tlsf.free(a.value) == RtStatus::Ok);
@@ -208,7 +222,8 @@ void check_tlsf_and_tiered() {
 #else
     CHECK(tiered.allocate(100000).status == RtStatus::Unsupported);
 #endif
-    for (uint32_t i = 0; i < 9; ++i) CHECK(tiered.free(got[i]) == RtStatus::Ok);
+    for (uint32_t i = 0; i < 9; ++i)
+        CHECK(tiered.free(got[i]) == RtStatus::Ok);
     CHECK(tiered.free(got[0]) == RtStatus::DoubleFree);
     CHECK(tiered.allocate(0).status == RtStatus::InvalidSize);
     CHECK(tiered.check_integrity() == RtStatus::Ok);
@@ -269,13 +284,13 @@ void check_guard() {
     g_guard.set_time(42);
     fw::Mem mem = identity(g_pool_arena);
     fw::Pool pool; // re-attach to the (now empty) pool area under the guard
-    CHECK(pool.init(mem, address_of(g_pool_arena) + 64, address_of(g_pool_arena),
-                    {24, 40, 8}, &g_guard, HeapOwner{"fw.pool", 1}) == RtStatus::Ok);
+    CHECK(pool.init(mem, address_of(g_pool_arena) + 64, address_of(g_pool_arena), {24, 40, 8},
+                    &g_guard, HeapOwner{"fw.pool", 1}) == RtStatus::Ok);
     CHECK(pool.allocate().status == RtStatus::Sealed);
     fw::Mem smem = identity(g_static_arena);
     fw::Static statics;
-    CHECK(statics.init(smem, address_of(g_static_arena), 64, &g_guard,
-                       HeapOwner{"fw.static", 4}) == RtStatus::Ok);
+    CHECK(statics.init(smem, address_of(g_static_arena), 64, &g_guard, HeapOwner{"fw.static", 4}) ==
+          RtStatus::Ok);
     CHECK(statics.allocate(8).status == RtStatus::Sealed);
     CHECK(fw::guard_admit(g_guard, HeapOwner{"fw.direct", 9}, 7) == RtStatus::Sealed);
     const auto report = fw::guard_check(g_guard);

@@ -17,7 +17,9 @@ uint32_t semihost(uint32_t op, const void* arg) {
 
 } // namespace
 
-void write(const char* text) { semihost(SYS_WRITE0, text); }
+void write(const char* text) {
+    semihost(SYS_WRITE0, text);
+}
 
 void write_u32(uint32_t value) {
     char buffer[11];

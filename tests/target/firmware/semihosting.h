@@ -8,9 +8,9 @@
 
 namespace emsim::fw {
 
-void write(const char* text);          ///< SYS_WRITE0
-void write_u32(uint32_t value);        ///< decimal
-void write_hex(uint32_t value);        ///< 0x%08x
-[[noreturn]] void exit(int status);    ///< SYS_EXIT_EXTENDED(ApplicationExit, status)
+void write(const char* text);       ///< SYS_WRITE0
+void write_u32(uint32_t value);     ///< decimal
+void write_hex(uint32_t value);     ///< 0x%08x
+[[noreturn]] void exit(int status); ///< SYS_EXIT_EXTENDED(ApplicationExit, status)
 
 } // namespace emsim::fw

@@ -19,9 +19,12 @@ int main();
 constexpr int FAULT_EXIT_STATUS = 3;
 
 extern "C" [[noreturn]] void emsim_reset_handler() {
-    for (uint32_t *src = &_sidata, *dst = &_sdata; dst < &_edata;) *dst++ = *src++;
-    for (uint32_t* dst = &_sbss; dst < &_ebss;) *dst++ = 0;
-    for (auto* ctor = __init_array_start; ctor < __init_array_end; ++ctor) (*ctor)();
+    for (uint32_t *src = &_sidata, *dst = &_sdata; dst < &_edata;)
+        *dst++ = *src++;
+    for (uint32_t* dst = &_sbss; dst < &_ebss;)
+        *dst++ = 0;
+    for (auto* ctor = __init_array_start; ctor < __init_array_end; ++ctor)
+        (*ctor)();
     emsim::fw::exit(main());
 }
 

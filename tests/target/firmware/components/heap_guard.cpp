@@ -4,7 +4,9 @@
 
 namespace emsim::fw {
 
-void guard_seal(rt::HeapGuard& guard) { guard.seal(); }
+void guard_seal(rt::HeapGuard& guard) {
+    guard.seal();
+}
 rt::RtStatus guard_admit(rt::HeapGuard& guard, const rt::HeapOwner& owner, uint32_t size_bytes) {
     return guard.admit(owner, size_bytes);
 }
