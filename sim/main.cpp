@@ -1,13 +1,19 @@
 // The emsim command line. Subcommands:
+//   emsim platform FILE [--mode lt|lt_dmi|at] [--seed N] [--set key=value ...]
 //   emsim bench memsys [--json]
 //   emsim bench runtime [--json]
 // Exit status: 0 success, 1 a run or expectation failed, 2 bad input (platform, scenario, CLI).
 #include "sim/bench_memsys.h"
+#include "sim/bench_pools.h"
+#include "sim/bench_tlsf.h"
 #include "sim/config_error.h"
+#include "sim/platform_config.h"
+#include "sim/platform_demo.h"
 
 #include <boost/program_options.hpp>
 #include <systemc>
 
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -15,6 +21,41 @@
 namespace po = boost::program_options;
 
 namespace {
+
+int run_platform(const std::vector<std::string>& args) {
+    po::options_description options("emsim platform FILE options");
+    std::string mode_name = "at";
+    emsim::PlatformDemoOptions demo;
+    std::vector<std::string> overrides;
+    options.add_options()("help,h", "show this help")(
+        "mode", po::value<std::string>(&mode_name)->default_value("at"),
+        "timing style: lt, lt_dmi or at (the cycle reference)")(
+        "seed", po::value<uint64_t>(&demo.seed)->default_value(1), "traffic seed")(
+        "set", po::value<std::vector<std::string>>(&overrides)->composing(),
+        "override a platform parameter by path, e.g. banks[0].read_cycles=2 (repeatable)");
+    po::options_description hidden;
+    std::string file;
+    hidden.add_options()("file", po::value<std::string>(&file));
+    po::positional_options_description positional;
+    positional.add("file", 1);
+    po::options_description all;
+    all.add(options).add(hidden);
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+    if (vm.count("help") || file.empty()) {
+        std::cout << "usage: emsim platform FILE [options]\n" << options;
+        return vm.count("help") ? 0 : 2;
+    }
+    const auto mode = emsim::parse_enum(emsim::TIMING_MODE_NAMES, mode_name);
+    if (!mode)
+        throw emsim::ConfigError("command line", 0, 0,
+                                 "--mode: expected " + emsim::enum_choices(emsim::TIMING_MODE_NAMES) +
+                                     ", got '" + mode_name + "'");
+    demo.mode = *mode;
+    const emsim::PlatformConfig config = emsim::load_platform(file, overrides);
+    return emsim::run_platform_demo(config, demo, std::cout) == 0 ? 0 : 1;
+}
 
 int run_bench(const std::vector<std::string>& args) {
     po::options_description options("emsim bench {memsys|runtime} options");
@@ -39,6 +80,13 @@ int run_bench(const std::vector<std::string>& args) {
         return which.empty() && !vm.count("help") ? 2 : 0;
     }
     (void)json; // JSON is the only output format; the flag documents intent in scripts
+    if (which == "runtime") {
+        nlohmann::json out;
+        out["tlsf"] = emsim::bench_tlsf();
+        out["pool"] = emsim::bench_pools();
+        std::cout << out.dump(2) << "\n";
+        return 0;
+    }
     if (which == "memsys") {
         emsim::MemsysBenchOptions o;
         o.transactions = transactions;
@@ -57,19 +105,24 @@ int sc_main(int argc, char* argv[]) {
         if (args.empty() || args[0] == "--help" || args[0] == "-h") {
             std::cout << "usage: emsim <command> [options]\n"
                          "commands:\n"
+                         "  platform FILE [options]         run a short workload on a platform\n"
                          "  bench memsys|runtime [--json]   benchmarks, JSON on stdout\n";
             return args.empty() ? 2 : 0;
         }
         const std::string command = args[0];
         args.erase(args.begin());
+        if (command == "platform") return run_platform(args);
         if (command == "bench") return run_bench(args);
         throw emsim::ConfigError("command line", 0, 0,
-                                 "expected a command (bench), got '" + command + "'");
+                                 "expected a command (platform or bench), got '" + command + "'");
     } catch (const emsim::ConfigError& e) {
         std::cerr << "emsim: " << e.what() << "\n";
         return 2;
     } catch (const po::error& e) {
         std::cerr << "emsim: command line: " << e.what() << "\n";
         return 2;
+    } catch (const sc_core::sc_report& e) {
+        std::cerr << "emsim: simulator error: " << e.what() << "\n";
+        return 1;
     }
 }

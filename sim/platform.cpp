@@ -1,0 +1,16 @@
+#include "sim/platform.h"
+
+namespace emsim {
+
+Platform::Platform(const PlatformConfig& config)
+    : m_config(config),
+      m_bus(std::make_unique<Interconnect>("bus", config.interconnect, config.clock)) {
+    for (size_t i = 0; i < config.banks.size(); ++i) {
+        const BankConfig& bank = config.banks[i];
+        m_banks.push_back(std::make_unique<SramBank>(bank.name.c_str(), bank.params, config.clock));
+        m_bus->map(static_cast<int>(i), bank.base, bank.params.size_bytes, bank.name);
+        m_bus->out.bind(m_banks.back()->in);
+    }
+}
+
+} // namespace emsim
