@@ -128,7 +128,10 @@ tlm::tlm_sync_enum Interconnect::nb_transport_fw(int initiator, tlm::tlm_generic
         }
         if (trans.has_mm()) trans.acquire();
         m_in_flight[&trans] = Route{initiator, route, global};
-        m_peq.notify(trans, phase, delay);
+        if (delay == sc_core::SC_ZERO_TIME)
+            on_event(trans, phase); // queue now; arbitration still waits a delta for its peers
+        else
+            m_peq.notify(trans, phase, delay);
         return tlm::TLM_ACCEPTED;
     }
     if (phase == tlm::END_RESP) {
