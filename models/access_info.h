@@ -40,7 +40,7 @@ public:
     Cycles hop_cycles = 0;         ///< interconnect traversal
     Cycles access_cycles = 0;      ///< the bank's own access time, all beats
     uint32_t beats = 0;            ///< bus words transferred
-    sc_core::sc_time accepted_at;  ///< absolute time the target accepted the request (END_REQ)
+    uint64_t accepted_at_ps = 0;   ///< absolute time the target accepted the request (END_REQ)
     Refusal refusal = Refusal::None;
     int target_index = -1; ///< the interconnect port the transaction went to
 

@@ -38,9 +38,15 @@ public:
     /// The first clock edge at or after `t`.
     sc_core::sc_time edge_at_or_after(const sc_core::sc_time& t) const {
         const uint64_t ps = t.value();
-        const uint64_t rem = ps % m_period_ps;
-        return rem == 0 ? t : sc_core::sc_time::from_value(ps - rem + m_period_ps);
+        return ps % m_period_ps == 0 ? t : sc_core::sc_time::from_value(edge_at_or_after_ps(ps));
     }
+    /// The same in picoseconds: the per-access path computes in integers and builds one sc_time
+    /// at the end (sc_time construction is a call into the kernel library).
+    uint64_t edge_at_or_after_ps(uint64_t ps) const {
+        const uint64_t rem = ps % m_period_ps;
+        return rem == 0 ? ps : ps - rem + m_period_ps;
+    }
+    uint64_t to_ps(Cycles cycles) const { return cycles * m_period_ps; }
     /// The cycle number of the first edge at or after `t`.
     Cycles cycle_at_or_after(const sc_core::sc_time& t) const { return to_cycles_ceil(t); }
 

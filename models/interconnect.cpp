@@ -79,15 +79,14 @@ void Interconnect::b_transport(int initiator, tlm::tlm_generic_payload& trans, s
         if (AccessInfo* info = trans.get_extension<AccessInfo>()) info->refusal = Refusal::Unmapped;
         return;
     }
-    const sc_time now = sc_core::sc_time_stamp();
+    const uint64_t now_ps = sc_core::sc_time_stamp().value();
     Port& port = m_ports[route->port];
-    const sc_time eligible = m_clock.edge_at_or_after(now + delay);
-    port.held.forget_before(now.value());
-    const sc_time hop = m_clock.to_time(m_params.hop_cycles);
+    const uint64_t eligible_ps = m_clock.edge_at_or_after_ps(now_ps + delay.value());
+    port.held.forget_before(now_ps);
+    const uint64_t hop_ps = m_clock.to_ps(m_params.hop_cycles);
     // A request holds the port at least for its hop (1 ps when there is none).
-    const sc_time granted = sc_time::from_value(
-        port.held.earliest_fit(eligible.value(), std::max<uint64_t>(hop.value(), 1)));
-    const Cycles waited = m_clock.to_cycles(granted - eligible);
+    const uint64_t granted_ps = port.held.earliest_fit(eligible_ps, std::max<uint64_t>(hop_ps, 1));
+    const Cycles waited = (granted_ps - eligible_ps) / m_clock.period_ps();
     record_contention(initiator, waited);
 
     AccessInfo* info = trans.get_extension<AccessInfo>();
@@ -100,14 +99,14 @@ void Interconnect::b_transport(int initiator, tlm::tlm_generic_payload& trans, s
     info->arbitration_cycles += waited;
     info->hop_cycles += m_params.hop_cycles;
     info->target_index = route->port;
-    const sc_time arrival = granted + hop;
-    info->accepted_at = arrival;
+    const uint64_t arrival_ps = granted_ps + hop_ps;
+    info->accepted_at_ps = arrival_ps;
 
-    delay = arrival - now;
+    delay = sc_time::from_value(arrival_ps - now_ps);
     trans.set_address(global - route->base);
     out[route->port]->b_transport(trans, delay);
     trans.set_address(global);
-    port.held.reserve(granted.value(), (std::max(arrival, info->accepted_at) - granted).value());
+    port.held.reserve(granted_ps, std::max(arrival_ps, info->accepted_at_ps) - granted_ps);
     if (scratch) trans.clear_extension(info);
 }
 

@@ -98,14 +98,16 @@ uint32_t SramBank::beats_of(const tlm::tlm_generic_payload& trans) const {
     return static_cast<uint32_t>(words_per_pass * passes);
 }
 
-SramBank::Plan SramBank::serve(tlm::tlm_generic_payload& trans, const sc_time& arrival) {
+SramBank::Plan SramBank::serve(tlm::tlm_generic_payload& trans, uint64_t arrival_ps,
+                               uint64_t now_ps) {
+    const sc_time arrival = sc_time::from_value(arrival_ps);
     settle(arrival);
     Plan plan;
-    const sc_time edge = m_clock.edge_at_or_after(arrival);
+    const uint64_t edge_ps = m_clock.edge_at_or_after_ps(arrival_ps);
 
     if (trans.get_command() == tlm::TLM_IGNORE_COMMAND) {
         if (const DmiUsage* usage = trans.get_extension<DmiUsage>()) record_dmi_usage(*usage);
-        plan.start = plan.done = edge;
+        plan.start_ps = plan.done_ps = edge_ps;
         return plan;
     }
 
@@ -113,7 +115,7 @@ SramBank::Plan SramBank::serve(tlm::tlm_generic_payload& trans, const sc_time& a
     plan.status = status_of(plan.refusal);
     if (plan.refusal != Refusal::None) {
         ++m_stats.refused;
-        plan.start = plan.done = edge;
+        plan.start_ps = plan.done_ps = edge_ps;
         return plan;
     }
 
@@ -125,24 +127,24 @@ SramBank::Plan SramBank::serve(tlm::tlm_generic_payload& trans, const sc_time& a
     const Cycles occupancy = m_params.pipelined ? plan.beats : plan.beats * first_beat;
     if (m_state == PowerState::Standby) plan.wake_cycles = m_params.standby_wake_cycles;
 
-    m_busy.forget_before(sc_core::sc_time_stamp().value());
-    const uint64_t held_ps = m_clock.to_time(plan.wake_cycles + occupancy).value();
-    sc_time start = sc_time::from_value(m_busy.earliest_fit(edge.value(), held_ps));
-    m_busy.reserve(start.value(), held_ps);
-    plan.wait_cycles = m_clock.to_cycles(start - edge);
+    m_busy.forget_before(now_ps);
+    const uint64_t held_ps = m_clock.to_ps(plan.wake_cycles + occupancy);
+    uint64_t start_ps = m_busy.earliest_fit(edge_ps, held_ps);
+    m_busy.reserve(start_ps, held_ps);
+    plan.wait_cycles = (start_ps - edge_ps) / m_clock.period_ps();
     m_stats.busy_wait_cycles += plan.wait_cycles;
 
     if (plan.wake_cycles) {
         // Clock gating lifts on demand: the access waits for the wake and leaves the bank Active.
-        m_ledger.enter_bucket(TRANSITION_BUCKET, start);
+        m_ledger.enter_bucket(TRANSITION_BUCKET, sc_time::from_value(start_ps));
         m_ledger.add_transition_energy(transition_energy_fj(PowerState::Standby, PowerState::Active));
-        start += m_clock.to_time(plan.wake_cycles);
+        start_ps += m_clock.to_ps(plan.wake_cycles);
         m_state = PowerState::Active;
-        set_state_bucket(index_of(PowerState::Active), start);
+        set_state_bucket(index_of(PowerState::Active), sc_time::from_value(start_ps));
         ++m_stats.standby_wakes;
     }
-    plan.start = start;
-    plan.done = start + m_clock.to_time(plan.access_cycles);
+    plan.start_ps = start_ps;
+    plan.done_ps = start_ps + m_clock.to_ps(plan.access_cycles);
 
     copy_data(trans);
     trans.set_dmi_allowed(true); // Active and served: a DMI request would be granted now
@@ -191,19 +193,23 @@ void SramBank::record_dmi_usage(const DmiUsage& usage) {
 // ---------------------------------------------------------------------------------------------
 // LT
 
+void SramBank::annotate(tlm::tlm_generic_payload& trans, const Plan& plan) {
+    AccessInfo* info = trans.get_extension<AccessInfo>();
+    if (!info) return;
+    info->bank_wait_cycles += plan.wait_cycles;
+    info->wake_cycles += plan.wake_cycles;
+    info->access_cycles += plan.access_cycles;
+    info->beats += plan.beats;
+    info->accepted_at_ps = plan.start_ps;
+    if (plan.refusal != Refusal::None) info->refusal = plan.refusal;
+}
+
 void SramBank::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
-    const sc_time now = sc_core::sc_time_stamp();
-    const Plan plan = serve(trans, now + delay);
+    const uint64_t now_ps = sc_core::sc_time_stamp().value();
+    const Plan plan = serve(trans, now_ps + delay.value(), now_ps);
     trans.set_response_status(plan.status);
-    if (AccessInfo* info = trans.get_extension<AccessInfo>()) {
-        info->bank_wait_cycles += plan.wait_cycles;
-        info->wake_cycles += plan.wake_cycles;
-        info->access_cycles += plan.access_cycles;
-        info->beats += plan.beats;
-        info->accepted_at = plan.start;
-        if (plan.refusal != Refusal::None) info->refusal = plan.refusal;
-    }
-    delay = plan.done - now;
+    annotate(trans, plan);
+    delay = sc_time::from_value(plan.done_ps - now_ps);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,22 +217,15 @@ void SramBank::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
 
 tlm::tlm_sync_enum SramBank::nb_transport_fw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
                                              sc_time& delay) {
-    const sc_time now = sc_core::sc_time_stamp();
+    const uint64_t now_ps = sc_core::sc_time_stamp().value();
     if (phase == tlm::BEGIN_REQ) {
         if (trans.has_mm()) trans.acquire();
-        const Plan plan = serve(trans, now + delay);
+        const Plan plan = serve(trans, now_ps + delay.value(), now_ps);
         trans.set_response_status(plan.status);
-        if (AccessInfo* info = trans.get_extension<AccessInfo>()) {
-            info->bank_wait_cycles += plan.wait_cycles;
-            info->wake_cycles += plan.wake_cycles;
-            info->access_cycles += plan.access_cycles;
-            info->beats += plan.beats;
-            info->accepted_at = plan.start;
-            if (plan.refusal != Refusal::None) info->refusal = plan.refusal;
-        }
-        m_response_peq.notify(trans, tlm::BEGIN_RESP, plan.done - now);
+        annotate(trans, plan);
+        m_response_peq.notify(trans, tlm::BEGIN_RESP, sc_time::from_value(plan.done_ps - now_ps));
         phase = tlm::END_REQ;
-        delay = plan.start - now;
+        delay = sc_time::from_value(plan.start_ps - now_ps);
         return tlm::TLM_UPDATED;
     }
     if (phase == tlm::END_RESP) {
@@ -359,7 +358,8 @@ bool SramBank::request_power_state(PowerState target, const sc_time& offset) {
     if (m_transition_pending) return false;
     if (target == m_state) return true;
 
-    const sc_time start = std::max(m_clock.edge_at_or_after(at), sc_time::from_value(m_busy.last_end()));
+    const sc_time start = sc_time::from_value(
+        std::max(m_clock.edge_at_or_after_ps(at.value()), m_busy.last_end()));
     m_transition_from = m_state;
     m_transition_pending = true;
     m_transition_end = start + m_clock.to_time(transition_cycles(m_state, target));

@@ -112,8 +112,8 @@ private:
     struct Plan {
         tlm::tlm_response_status status = tlm::TLM_OK_RESPONSE;
         Refusal refusal = Refusal::None;
-        sc_core::sc_time start;
-        sc_core::sc_time done;
+        uint64_t start_ps = 0; ///< absolute: service begins (END_REQ)
+        uint64_t done_ps = 0;  ///< absolute: data transferred (BEGIN_RESP)
         Cycles wait_cycles = 0;
         Cycles wake_cycles = 0;
         Cycles access_cycles = 0;
@@ -129,7 +129,9 @@ private:
 
     /// Times the access, applies the Standby wake, moves the data and books energy: the single
     /// place where a transaction is served, for LT and AT alike.
-    Plan serve(tlm::tlm_generic_payload& trans, const sc_core::sc_time& arrival);
+    Plan serve(tlm::tlm_generic_payload& trans, uint64_t arrival_ps, uint64_t now_ps);
+    /// Adds the plan's breakdown to the payload's AccessInfo, if it carries one.
+    static void annotate(tlm::tlm_generic_payload& trans, const Plan& plan);
     Refusal check(const tlm::tlm_generic_payload& trans, const sc_core::sc_time& at) const;
     uint32_t beats_of(const tlm::tlm_generic_payload& trans) const;
     /// Copies data honouring byte enables and streaming width. `count_bytes` false: debug.
