@@ -186,6 +186,8 @@ void SramBank::copy_data(tlm::tlm_generic_payload& trans) {
 }
 
 void SramBank::record_dmi_usage(const DmiUsage& usage) {
+    m_stats.dmi_read_words += usage.read_words;
+    m_stats.dmi_write_words += usage.write_words;
     m_ledger.count_reads(usage.read_words);
     m_ledger.count_writes(usage.write_words);
 }

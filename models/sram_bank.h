@@ -71,6 +71,8 @@ struct SramBankStats {
     uint64_t busy_wait_cycles = 0; ///< summed wait for earlier accesses (bank conflicts)
     uint64_t standby_wakes = 0;
     uint64_t power_ups = 0;        ///< Off -> powered transitions (each one scrambles contents)
+    uint64_t dmi_read_words = 0;  ///< reported by DMI users (DmiUsage); also in the ledger
+    uint64_t dmi_write_words = 0;
     uint64_t dmi_grants = 0;
     uint64_t dmi_invalidations = 0;
 };

@@ -297,6 +297,8 @@ TEST_F(SramBankTest, DmiUsageReportReachesTheLedger) {
         const EnergySnapshot e = bank.energy();
         EXPECT_EQ(e.read_words, 10u);
         EXPECT_EQ(e.write_words, 3u);
+        EXPECT_EQ(bank.stats().dmi_read_words, 10u);
+        EXPECT_EQ(bank.stats().dmi_write_words, 3u);
     });
 }
 
