@@ -86,7 +86,8 @@ struct TlsfObservedCost {
 
 /// Counters; all byte figures are block bytes with headers unless stated.
 struct TlsfDiagnostics {
-    uint32_t capacity_bytes = 0;     ///< bytes in the blocks of all regions (control and sentinels excluded)
+    uint32_t capacity_bytes =
+        0; ///< bytes in the blocks of all regions (control and sentinels excluded)
     uint32_t control_bytes = 0;      ///< control structure at the start of the first region
     uint32_t used_bytes = 0;         ///< bytes in used blocks; <= capacity_bytes
     uint32_t free_bytes = 0;         ///< capacity_bytes - used_bytes
@@ -99,10 +100,10 @@ struct TlsfDiagnostics {
     uint32_t oom_count = 0;          ///< allocate/reallocate refused with NoMemory
     uint32_t bad_pointer_count = 0;  ///< free/reallocate refused with BadPointer
     uint32_t double_free_count = 0;  ///< free/reallocate refused with DoubleFree
-    uint32_t deadline_refusals = 0;  ///< allocate_deterministic refused with TimeConstraintViolation
-    uint32_t realloc_in_place = 0;   ///< reallocate() served without moving
-    uint32_t realloc_moved = 0;      ///< reallocate() that allocated, copied and freed
-    uint32_t region_count = 0;       ///< regions added
+    uint32_t deadline_refusals = 0; ///< allocate_deterministic refused with TimeConstraintViolation
+    uint32_t realloc_in_place = 0;  ///< reallocate() served without moving
+    uint32_t realloc_moved = 0;     ///< reallocate() that allocated, copied and freed
+    uint32_t region_count = 0;      ///< regions added
 };
 
 /// O(1) fragmentation figures (see largest_free_block_exact() for the exact walk).
@@ -119,9 +120,10 @@ struct TlsfFragmentation {
 template <class Mem> class TlsfHeap {
 public:
     static constexpr uint32_t ALIGN_LOG2 = 3;
-    static constexpr uint32_t ALIGN_BYTES = 1u << ALIGN_LOG2; ///< every payload; AAPCS malloc alignment
-    static constexpr uint32_t HEADER_BYTES = 8;              ///< prev_phys + size|flags
-    static constexpr uint32_t SENTINEL_BYTES = HEADER_BYTES; ///< closes every region
+    static constexpr uint32_t ALIGN_BYTES =
+        1u << ALIGN_LOG2;                       ///< every payload; AAPCS malloc alignment
+    static constexpr uint32_t HEADER_BYTES = 8; ///< prev_phys + size|flags
+    static constexpr uint32_t SENTINEL_BYTES = HEADER_BYTES;           ///< closes every region
     static constexpr uint32_t MIN_FREE_BLOCK_BYTES = HEADER_BYTES + 8; ///< header + 2 links
     static constexpr uint32_t MAX_ALIGN_BYTES = 1u << 16; ///< larger alignments: InvalidAlignment
     static constexpr uint32_t MAX_FL_COUNT = 32;          ///< one bit per class in fl_bitmap
@@ -171,19 +173,23 @@ public:
     /// Hands [start, start + size_bytes) to the heap. The first call also places the control
     /// structure at the region's start. The range is trimmed to 8-byte boundaries.
     /// Returns Unsupported if the parameters were invalid; InvalidRegion if the trimmed range
-    /// starts at 0, wraps, overlaps a region already added, cannot hold the control structure (first
-    /// region) plus one minimum block and the sentinel, would form a block of 2^max_block_log2 bytes
-    /// or more, or the region table is full. O(control bytes) for the first region (it zeroes the
-    /// lists), O(regions) after.
+    /// starts at 0, wraps, overlaps a region already added, cannot hold the control structure
+    /// (first region) plus one minimum block and the sentinel, would form a block of
+    /// 2^max_block_log2 bytes or more, or the region table is full. O(control bytes) for the first
+    /// region (it zeroes the lists), O(regions) after.
     RtStatus add_region(Address start, uint32_t size_bytes) {
         begin_op();
-        if (!m_params_ok) return RtStatus::Unsupported;
+        if (!m_params_ok)
+            return RtStatus::Unsupported;
         const uint64_t raw_end = uint64_t(start) + size_bytes;
-        if (raw_end > (uint64_t(1) << 32)) return RtStatus::InvalidRegion;
+        if (raw_end > (uint64_t(1) << 32))
+            return RtStatus::InvalidRegion;
         const uint64_t lo64 = (uint64_t(start) + FLAG_MASK) & ~uint64_t(FLAG_MASK);
         const uint64_t hi64 = raw_end & ~uint64_t(FLAG_MASK);
-        if (lo64 == 0 || hi64 <= lo64) return RtStatus::InvalidRegion;
-        if (hi64 > uint64_t(UINT32_MAX) + 1 - ALIGN_BYTES) return RtStatus::InvalidRegion;
+        if (lo64 == 0 || hi64 <= lo64)
+            return RtStatus::InvalidRegion;
+        if (hi64 > uint64_t(UINT32_MAX) + 1 - ALIGN_BYTES)
+            return RtStatus::InvalidRegion;
         const Address lo = Address(lo64);
         const Address hi = Address(hi64);
         const bool first = m_control == 0;
@@ -193,10 +199,12 @@ public:
         const Address block = lo + control_bytes;
         const Address sentinel = hi - SENTINEL_BYTES;
         const uint32_t block_bytes = sentinel - block;
-        if (block_bytes > m_max_block_bytes) return RtStatus::InvalidRegion;
+        if (block_bytes > m_max_block_bytes)
+            return RtStatus::InvalidRegion;
         if (!first) {
             const uint32_t count = ld(m_control + CTRL_REGION_COUNT);
-            if (count >= m_max_regions) return RtStatus::InvalidRegion;
+            if (count >= m_max_regions)
+                return RtStatus::InvalidRegion;
             for (uint32_t i = 0; i < count; ++i) {
                 m_meter.add();
                 const Address r = region_entry(i);
@@ -204,7 +212,8 @@ public:
                 // part of region 0's range.
                 const Address r_lo = i == 0 ? m_control : ld(r + 0);
                 const Address r_hi = ld(r + 4) + SENTINEL_BYTES;
-                if (lo < r_hi && r_lo < hi) return RtStatus::InvalidRegion;
+                if (lo < r_hi && r_lo < hi)
+                    return RtStatus::InvalidRegion;
             }
         } else {
             m_control = lo;
@@ -214,8 +223,10 @@ public:
             st(m_control + CTRL_MAGIC, TLSF_MAGIC);
             st(m_control + CTRL_REGION_COUNT, 0);
             st(m_control + CTRL_FL_BITMAP, 0);
-            for (uint32_t f = 0; f < m_fl_count; ++f) st(sl_bitmap_addr(f), 0);
-            for (uint32_t i = 0; i < m_fl_count * m_sl_count; ++i) st(m_heads + 4 * i, 0);
+            for (uint32_t f = 0; f < m_fl_count; ++f)
+                st(sl_bitmap_addr(f), 0);
+            for (uint32_t i = 0; i < m_fl_count * m_sl_count; ++i)
+                st(m_heads + 4 * i, 0);
             m_diag.control_bytes = control_bytes;
         }
         const uint32_t index = ld(m_control + CTRL_REGION_COUNT);
@@ -309,8 +320,7 @@ public:
         } else {
             note_request(size_bytes);
             const RtStatus s = validate_used(addr, u);
-            r = s == RtStatus::Ok ? reallocate_core(u, size_bytes)
-                                  : Result<Address>{s, 0};
+            r = s == RtStatus::Ok ? reallocate_core(u, size_bytes) : Result<Address>{s, 0};
         }
         end_op(m_alloc_observed, observed_class(size_bytes));
         return r;
@@ -411,15 +421,16 @@ public:
     uint32_t sl_count() const { return m_sl_count; }
     /// Bytes of the control structure for these parameters (placed at the first region's start).
     uint32_t control_size_bytes() const {
-        const uint32_t raw = CTRL_SL_BITMAPS + 4 * m_fl_count + 4 * m_fl_count * m_sl_count +
-                             8 * m_max_regions;
+        const uint32_t raw =
+            CTRL_SL_BITMAPS + 4 * m_fl_count + 4 * m_fl_count * m_sl_count + 8 * m_max_regions;
         return (raw + FLAG_MASK) & ~FLAG_MASK;
     }
     /// Largest request size_bytes that could ever be served (with 8-byte alignment).
     uint32_t max_request_bytes() const { return m_max_block_bytes - HEADER_BYTES; }
     /// First-level class of a block of block_bytes bytes (for observed_alloc/observed_free).
     uint32_t class_of_block(uint32_t block_bytes) const {
-        if (block_bytes < MIN_FREE_BLOCK_BYTES || block_bytes > m_max_block_bytes) return 0;
+        if (block_bytes < MIN_FREE_BLOCK_BYTES || block_bytes > m_max_block_bytes)
+            return 0;
         uint32_t f = 0, s = 0;
         mapping_insert(block_bytes, f, s);
         return f;
@@ -435,9 +446,11 @@ public:
         TlsfFragmentation f{};
         f.free_bytes = m_diag.free_bytes;
         f.free_block_count = m_diag.free_block_count;
-        if (m_control == 0) return f;
+        if (m_control == 0)
+            return f;
         const uint32_t fl_map = ld(m_control + CTRL_FL_BITMAP);
-        if (fl_map == 0) return f;
+        if (fl_map == 0)
+            return f;
         const uint32_t fl = fls32(fl_map);
         const uint32_t sl = fls32(ld(sl_bitmap_addr(fl)));
         const Address head = ld(head_addr(fl, sl));
@@ -449,15 +462,18 @@ public:
     /// The exact largest free block (bytes, header included): walks the highest non-empty list,
     /// O(length of that list). 0 if nothing is free.
     uint32_t largest_free_block_exact() {
-        if (m_control == 0) return 0;
+        if (m_control == 0)
+            return 0;
         const uint32_t fl_map = ld(m_control + CTRL_FL_BITMAP);
-        if (fl_map == 0) return 0;
+        if (fl_map == 0)
+            return 0;
         const uint32_t fl = fls32(fl_map);
         const uint32_t sl = fls32(ld(sl_bitmap_addr(fl)));
         uint32_t best = 0;
         for (Address b = ld(head_addr(fl, sl)); b != 0; b = ld(b + OFF_NEXT_FREE)) {
             const uint32_t sz = ld(b + OFF_SIZE) & ~FLAG_MASK;
-            if (sz > best) best = sz;
+            if (sz > best)
+                best = sz;
         }
         return best;
     }
@@ -467,7 +483,8 @@ public:
     /// 0 when nothing is free. O(1).
     double external_fragmentation() {
         const TlsfFragmentation f = fragmentation();
-        if (f.free_bytes == 0) return 0.0;
+        if (f.free_bytes == 0)
+            return 0.0;
         return 1.0 - double(f.largest_free_block_bytes) / double(f.free_bytes);
     }
 
@@ -476,19 +493,26 @@ public:
     /// consistent (used + free = capacity, peak >= used). 2 loads.
     bool invariants_hold() {
         const TlsfDiagnostics& d = m_diag;
-        if (d.used_bytes + d.free_bytes != d.capacity_bytes) return false;
-        if (d.peak_used_bytes < d.used_bytes) return false;
-        if ((d.free_bytes == 0) != (d.free_block_count == 0)) return false;
-        if (m_control == 0) return d.capacity_bytes == 0;
-        if (ld(m_control + CTRL_MAGIC) != TLSF_MAGIC) return false;
+        if (d.used_bytes + d.free_bytes != d.capacity_bytes)
+            return false;
+        if (d.peak_used_bytes < d.used_bytes)
+            return false;
+        if ((d.free_bytes == 0) != (d.free_block_count == 0))
+            return false;
+        if (m_control == 0)
+            return d.capacity_bytes == 0;
+        if (ld(m_control + CTRL_MAGIC) != TLSF_MAGIC)
+            return false;
         const uint32_t fl_map = ld(m_control + CTRL_FL_BITMAP);
-        if (m_fl_count < 32 && (fl_map >> m_fl_count) != 0) return false;
+        if (m_fl_count < 32 && (fl_map >> m_fl_count) != 0)
+            return false;
         return (fl_map == 0) == (d.free_block_count == 0);
     }
 
     /// O(blocks + control) walk of every region and every list. Returns Corrupt on the first
     /// broken invariant, else Ok:
-    ///  - each region: blocks tile [first_block, sentinel) exactly, each size a multiple of 8 within
+    ///  - each region: blocks tile [first_block, sentinel) exactly, each size a multiple of 8
+    ///  within
     ///    [min_block, max_block], prev_phys of each block (and of the sentinel) points at the
     ///    previous block (0 for the first), PREV_FREE equals the predecessor's FREE bit, no two
     ///    physically adjacent blocks are free, the sentinel is used with size 0;
@@ -498,10 +522,13 @@ public:
     ///  - the free blocks counted in the lists are exactly those of the physical walk (count and
     ///    bytes), and the counters (free, used, allocation count) agree with the walk.
     RtStatus check_integrity() {
-        if (m_control == 0) return m_diag.capacity_bytes == 0 ? RtStatus::Ok : RtStatus::Corrupt;
-        if (ld(m_control + CTRL_MAGIC) != TLSF_MAGIC) return RtStatus::Corrupt;
+        if (m_control == 0)
+            return m_diag.capacity_bytes == 0 ? RtStatus::Ok : RtStatus::Corrupt;
+        if (ld(m_control + CTRL_MAGIC) != TLSF_MAGIC)
+            return RtStatus::Corrupt;
         const uint32_t count = ld(m_control + CTRL_REGION_COUNT);
-        if (count != m_diag.region_count || count > m_max_regions) return RtStatus::Corrupt;
+        if (count != m_diag.region_count || count > m_max_regions)
+            return RtStatus::Corrupt;
         uint32_t free_blocks = 0, free_bytes = 0, used_blocks = 0, used_bytes = 0;
         for (uint32_t i = 0; i < count; ++i) {
             const Address first = ld(region_entry(i) + 0);
@@ -512,15 +539,19 @@ public:
             bool prev_free = false;
             Address b = first;
             while (b != sentinel) {
-                if (b > sentinel || sentinel - b < m_min_block_bytes) return RtStatus::Corrupt;
+                if (b > sentinel || sentinel - b < m_min_block_bytes)
+                    return RtStatus::Corrupt;
                 const uint32_t w = ld(b + OFF_SIZE);
                 const uint32_t sz = w & ~FLAG_MASK;
                 const bool is_free = (w & FREE_BIT) != 0;
                 if (sz < m_min_block_bytes || sz > m_max_block_bytes || sz > sentinel - b)
                     return RtStatus::Corrupt;
-                if (ld(b + OFF_PREV_PHYS) != prev) return RtStatus::Corrupt;
-                if (((w & PREV_FREE_BIT) != 0) != prev_free) return RtStatus::Corrupt;
-                if (is_free && prev_free) return RtStatus::Corrupt;
+                if (ld(b + OFF_PREV_PHYS) != prev)
+                    return RtStatus::Corrupt;
+                if (((w & PREV_FREE_BIT) != 0) != prev_free)
+                    return RtStatus::Corrupt;
+                if (is_free && prev_free)
+                    return RtStatus::Corrupt;
                 if (is_free) {
                     ++free_blocks;
                     free_bytes += sz;
@@ -535,34 +566,44 @@ public:
             const uint32_t sw = ld(sentinel + OFF_SIZE);
             if ((sw & ~PREV_FREE_BIT) != 0 || ((sw & PREV_FREE_BIT) != 0) != prev_free)
                 return RtStatus::Corrupt;
-            if (ld(sentinel + OFF_PREV_PHYS) != prev) return RtStatus::Corrupt;
+            if (ld(sentinel + OFF_PREV_PHYS) != prev)
+                return RtStatus::Corrupt;
         }
         // Lists against bitmaps.
         const uint32_t fl_map = ld(m_control + CTRL_FL_BITMAP);
-        if (m_fl_count < 32 && (fl_map >> m_fl_count) != 0) return RtStatus::Corrupt;
+        if (m_fl_count < 32 && (fl_map >> m_fl_count) != 0)
+            return RtStatus::Corrupt;
         uint32_t listed_blocks = 0, listed_bytes = 0;
         for (uint32_t f = 0; f < m_fl_count; ++f) {
             const uint32_t sl_map = ld(sl_bitmap_addr(f));
-            if (m_sl_count < 32 && (sl_map >> m_sl_count) != 0) return RtStatus::Corrupt;
-            if (((fl_map >> f) & 1u) != (sl_map != 0 ? 1u : 0u)) return RtStatus::Corrupt;
+            if (m_sl_count < 32 && (sl_map >> m_sl_count) != 0)
+                return RtStatus::Corrupt;
+            if (((fl_map >> f) & 1u) != (sl_map != 0 ? 1u : 0u))
+                return RtStatus::Corrupt;
             for (uint32_t s = 0; s < m_sl_count; ++s) {
                 Address node = ld(head_addr(f, s));
-                if (((sl_map >> s) & 1u) != (node != 0 ? 1u : 0u)) return RtStatus::Corrupt;
+                if (((sl_map >> s) & 1u) != (node != 0 ? 1u : 0u))
+                    return RtStatus::Corrupt;
                 Address back = 0;
                 while (node != 0) {
-                    if (listed_blocks >= free_blocks) return RtStatus::Corrupt; // cycle or stray
+                    if (listed_blocks >= free_blocks)
+                        return RtStatus::Corrupt; // cycle or stray
                     const Address limit = sentinel_of(node, count);
-                    if (limit == 0 || (node & FLAG_MASK) != 0) return RtStatus::Corrupt;
+                    if (limit == 0 || (node & FLAG_MASK) != 0)
+                        return RtStatus::Corrupt;
                     const uint32_t w = ld(node + OFF_SIZE);
                     const uint32_t sz = w & ~FLAG_MASK;
                     if ((w & FREE_BIT) == 0 || sz < m_min_block_bytes || sz > limit - node)
                         return RtStatus::Corrupt;
                     uint32_t ff = 0, ss = 0;
                     mapping_insert(sz, ff, ss);
-                    if (ff != f || ss != s) return RtStatus::Corrupt;
-                    if (ld(node + OFF_PREV_FREE) != back) return RtStatus::Corrupt;
+                    if (ff != f || ss != s)
+                        return RtStatus::Corrupt;
+                    if (ld(node + OFF_PREV_FREE) != back)
+                        return RtStatus::Corrupt;
                     // A real block start: its successor points back.
-                    if (ld(node + sz + OFF_PREV_PHYS) != node) return RtStatus::Corrupt;
+                    if (ld(node + sz + OFF_PREV_PHYS) != node)
+                        return RtStatus::Corrupt;
                     ++listed_blocks;
                     listed_bytes += sz;
                     back = node;
@@ -570,7 +611,8 @@ public:
                 }
             }
         }
-        if (listed_blocks != free_blocks || listed_bytes != free_bytes) return RtStatus::Corrupt;
+        if (listed_blocks != free_blocks || listed_bytes != free_bytes)
+            return RtStatus::Corrupt;
         const TlsfDiagnostics& d = m_diag;
         if (d.free_bytes != free_bytes || d.used_bytes != used_bytes ||
             d.free_block_count != free_blocks || d.allocation_count != used_blocks ||
@@ -590,13 +632,15 @@ public:
     /// address order (sentinel excluded). For tests and dumps; O(blocks). Returns false if the
     /// region does not exist.
     template <class Visit> bool for_each_block(uint32_t index, Visit&& visit) {
-        if (m_control == 0 || index >= m_diag.region_count) return false;
+        if (m_control == 0 || index >= m_diag.region_count)
+            return false;
         const Address first = ld(region_entry(index) + 0);
         const Address sentinel = ld(region_entry(index) + 4);
         for (Address b = first; b < sentinel;) {
             const uint32_t w = ld(b + OFF_SIZE);
             const uint32_t sz = w & ~FLAG_MASK;
-            if (sz == 0) return false;
+            if (sz == 0)
+                return false;
             visit(b, sz, (w & FREE_BIT) != 0);
             b += sz;
         }
@@ -650,8 +694,10 @@ private:
 #if EMSIM_RT_COUNT_STEPS
         TlsfObservedCost& o = table[fl_class < MAX_FL_COUNT ? fl_class : MAX_FL_COUNT - 1];
         const uint32_t acc = m_op_loads + m_op_stores;
-        if (m_meter.steps() > o.max_steps) o.max_steps = m_meter.steps();
-        if (acc > o.max_accesses) o.max_accesses = acc;
+        if (m_meter.steps() > o.max_steps)
+            o.max_steps = m_meter.steps();
+        if (acc > o.max_accesses)
+            o.max_accesses = acc;
         ++o.ops;
 #else
         (void)table;
@@ -659,23 +705,33 @@ private:
 #endif
     }
 
-    static uint32_t ctz32(uint32_t x) { return uint32_t(__builtin_ctz(x)); }
-    static uint32_t fls32(uint32_t x) { return 31u - uint32_t(__builtin_clz(x)); }
+    static uint32_t ctz32(uint32_t x) {
+        return uint32_t(__builtin_ctz(x));
+    }
+    static uint32_t fls32(uint32_t x) {
+        return 31u - uint32_t(__builtin_clz(x));
+    }
 
-    Address sl_bitmap_addr(uint32_t fl) const { return m_sl_bitmaps + 4 * fl; }
+    Address sl_bitmap_addr(uint32_t fl) const {
+        return m_sl_bitmaps + 4 * fl;
+    }
     Address head_addr(uint32_t fl, uint32_t sl) const {
         return m_heads + 4 * (fl * m_sl_count + sl);
     }
-    Address region_entry(uint32_t i) const { return m_regions + 8 * i; }
+    Address region_entry(uint32_t i) const {
+        return m_regions + 8 * i;
+    }
 
     bool request_size_ok(uint32_t size_bytes) const {
         return m_params_ok && size_bytes != 0 && size_bytes <= m_max_block_bytes - HEADER_BYTES;
     }
     void note_request(uint32_t size_bytes) {
-        if (size_bytes > m_diag.peak_request_bytes) m_diag.peak_request_bytes = size_bytes;
+        if (size_bytes > m_diag.peak_request_bytes)
+            m_diag.peak_request_bytes = size_bytes;
     }
     uint32_t observed_class(uint32_t size_bytes) const {
-        if (!m_params_ok || !request_size_ok(size_bytes)) return MAX_FL_COUNT - 1;
+        if (!m_params_ok || !request_size_ok(size_bytes))
+            return MAX_FL_COUNT - 1;
         return class_of_block(block_bytes_for(size_bytes));
     }
 
@@ -696,14 +752,16 @@ private:
         if (size_bytes >= m_small_bytes) {
             const uint32_t round = (1u << (fls32(size_bytes) - m_sl_log2)) - 1;
             size_bytes += round; // < 2^31 + 2^27: no wrap
-            if (size_bytes > m_max_block_bytes) return false;
+            if (size_bytes > m_max_block_bytes)
+                return false;
         }
         mapping_insert(size_bytes, fl, sl);
         return true;
     }
     /// Exclusive upper bound of block sizes in list (fl, sl).
     uint32_t class_limit_bytes(uint32_t fl, uint32_t sl) const {
-        if (fl == 0) return (sl + 1) << ALIGN_LOG2;
+        if (fl == 0)
+            return (sl + 1) << ALIGN_LOG2;
         const uint32_t f = fl + m_sl_log2 + ALIGN_LOG2 - 1;
         const uint64_t lim = (uint64_t(m_sl_count + sl + 1)) << (f - m_sl_log2);
         return lim > UINT32_MAX ? UINT32_MAX : uint32_t(lim);
@@ -714,7 +772,8 @@ private:
         for (uint32_t i = 0; i < count; ++i) {
             const Address first = ld(region_entry(i) + 0);
             const Address sentinel = ld(region_entry(i) + 4);
-            if (a >= first && a < sentinel) return sentinel;
+            if (a >= first && a < sentinel)
+                return sentinel;
         }
         return 0;
     }
@@ -760,9 +819,11 @@ private:
     void remove_head(Address block, uint32_t fl, uint32_t sl) {
         m_meter.add();
         const Address next = ld(block + OFF_NEXT_FREE);
-        if (next != 0) st(next + OFF_PREV_FREE, 0);
+        if (next != 0)
+            st(next + OFF_PREV_FREE, 0);
         st(head_addr(fl, sl), next);
-        if (next == 0) clear_list_bit(fl, sl);
+        if (next == 0)
+            clear_list_bit(fl, sl);
         --m_diag.free_block_count;
     }
 
@@ -774,12 +835,14 @@ private:
         mapping_insert(size_bytes, fl, sl);
         const Address next = ld(block + OFF_NEXT_FREE);
         const Address prev = ld(block + OFF_PREV_FREE);
-        if (next != 0) st(next + OFF_PREV_FREE, prev);
+        if (next != 0)
+            st(next + OFF_PREV_FREE, prev);
         if (prev != 0) {
             st(prev + OFF_NEXT_FREE, next);
         } else {
             st(head_addr(fl, sl), next);
-            if (next == 0) clear_list_bit(fl, sl);
+            if (next == 0)
+                clear_list_bit(fl, sl);
         }
         --m_diag.free_block_count;
     }
@@ -787,7 +850,8 @@ private:
     // --- operations ------------------------------------------------------------------------------
 
     Result<Address> allocate_core(uint32_t size_bytes, uint32_t align_bytes) {
-        if (!m_params_ok || !request_size_ok(size_bytes)) return {RtStatus::InvalidSize, 0};
+        if (!m_params_ok || !request_size_ok(size_bytes))
+            return {RtStatus::InvalidSize, 0};
         if (align_bytes == 0 || (align_bytes & (align_bytes - 1)) != 0 ||
             align_bytes > MAX_ALIGN_BYTES)
             return {RtStatus::InvalidAlignment, 0};
@@ -853,6 +917,7 @@ private:
         remove_head(block, fl, sl);
 
         uint32_t prev_free_flag = 0;
+        bool moved_start = false;
         if (align_bytes > ALIGN_BYTES) {
             // [ gap: free ][ block: aligned payload ......... ]
             const Address payload = block + HEADER_BYTES;
@@ -869,10 +934,11 @@ private:
                 block = moved;
                 block_bytes -= gap;
                 prev_free_flag = PREV_FREE_BIT;
+                moved_start = true;
             }
         }
         EMSIM_RT_ASSERT(block_bytes >= need);
-        split_off_tail(block, block_bytes, need, true);
+        split_off_tail(block, block_bytes, need, true, moved_start);
         st(block + OFF_SIZE, block_bytes | prev_free_flag); // HEADER_STORES
         account_alloc(block_bytes);
         return {RtStatus::Ok, block + HEADER_BYTES};
@@ -880,12 +946,15 @@ private:
 
     /// Shrinks `block` (currently block_bytes) to `need`, inserting the tail as a free block if
     /// it is >= min_block; `succ_was_free_pred` = the successor's PREV_FREE bit is currently set
-    /// (the block was free). Does not write the block's own size word. Updates block_bytes.
+    /// (the block was free); `repoint_next` = the successor's prev_phys does not yet point at
+    /// `block` (the block start moved or absorbed a neighbour). Does not write the block's own
+    /// size word. Updates block_bytes.
     ///   [ block ........................ ][ next ]   before
     ///   [ block: need ][ tail: free ...... ][ next ]   split (tail >= min_block)
-    /// SPLIT: 1 step, 3 stores + insertion; no split: 1 step, 1 L, 1 S (clear next's PREV_FREE).
+    /// SPLIT: 1 step, 3 stores + insertion; no split: 1 step, 1 L, 2 S (clear next's PREV_FREE,
+    /// repoint it), which the split branch dominates.
     void split_off_tail(Address block, uint32_t& block_bytes, uint32_t need,
-                        bool succ_was_free_pred) {
+                        bool succ_was_free_pred, bool repoint_next) {
         m_meter.add();
         const Address next = block + block_bytes;
         const uint32_t rest = block_bytes - need;
@@ -900,16 +969,21 @@ private:
             }
             insert_free(tail, rest);
             block_bytes = need;
-        } else if (succ_was_free_pred) {
-            const uint32_t nw = ld(next + OFF_SIZE);
-            st(next + OFF_SIZE, nw & ~PREV_FREE_BIT);
+        } else {
+            if (succ_was_free_pred) {
+                const uint32_t nw = ld(next + OFF_SIZE);
+                st(next + OFF_SIZE, nw & ~PREV_FREE_BIT);
+            }
+            if (repoint_next)
+                st(next + OFF_PREV_PHYS, block);
         }
     }
 
     void account_alloc(uint32_t block_bytes) {
         m_diag.used_bytes += block_bytes;
         m_diag.free_bytes -= block_bytes;
-        if (m_diag.used_bytes > m_diag.peak_used_bytes) m_diag.peak_used_bytes = m_diag.used_bytes;
+        if (m_diag.used_bytes > m_diag.peak_used_bytes)
+            m_diag.peak_used_bytes = m_diag.used_bytes;
         ++m_diag.allocation_count;
         ++m_diag.total_allocations;
     }
@@ -959,8 +1033,10 @@ private:
     /// Checks that `addr` is the payload of a used block (see free()). Touches nothing on error.
     RtStatus validate_used(Address addr, UsedBlock& out) {
         RtStatus s = validate_used_impl(addr, out);
-        if (s == RtStatus::BadPointer) ++m_diag.bad_pointer_count;
-        if (s == RtStatus::DoubleFree) ++m_diag.double_free_count;
+        if (s == RtStatus::BadPointer)
+            ++m_diag.bad_pointer_count;
+        if (s == RtStatus::DoubleFree)
+            ++m_diag.double_free_count;
         return s;
     }
     RtStatus validate_used_impl(Address addr, UsedBlock& out) {
@@ -981,29 +1057,37 @@ private:
                 break;
             }
         }
-        if (!found) return RtStatus::BadPointer;
+        if (!found)
+            return RtStatus::BadPointer;
         // Header checks: 1 step, at most 4 loads.
         m_meter.add();
         const uint32_t w = ld(block + OFF_SIZE);
-        if (w == ABSORBED_MARK) return RtStatus::DoubleFree;
+        if (w == ABSORBED_MARK)
+            return RtStatus::DoubleFree;
         const uint32_t size_bytes = w & ~FLAG_MASK;
         if (size_bytes < m_min_block_bytes || size_bytes > sentinel - block)
             return RtStatus::BadPointer;
-        if (ld(block + size_bytes + OFF_PREV_PHYS) != block) return RtStatus::BadPointer;
+        if (ld(block + size_bytes + OFF_PREV_PHYS) != block)
+            return RtStatus::BadPointer;
         const Address prev = ld(block + OFF_PREV_PHYS);
         uint32_t pw = 0;
         if (block == first) {
-            if (prev != 0 || (w & PREV_FREE_BIT) != 0) return RtStatus::BadPointer;
+            if (prev != 0 || (w & PREV_FREE_BIT) != 0)
+                return RtStatus::BadPointer;
         } else {
             if (prev < first || prev >= block || (prev & FLAG_MASK) != 0 ||
                 block - prev < m_min_block_bytes)
                 return RtStatus::BadPointer;
             pw = ld(prev + OFF_SIZE);
-            if (prev + (pw & ~FLAG_MASK) != block) return RtStatus::BadPointer;
-            if (((pw & FREE_BIT) != 0) != ((w & PREV_FREE_BIT) != 0)) return RtStatus::BadPointer;
-            if ((pw & FREE_BIT) != 0 && (w & FREE_BIT) != 0) return RtStatus::BadPointer;
+            if (prev + (pw & ~FLAG_MASK) != block)
+                return RtStatus::BadPointer;
+            if (((pw & FREE_BIT) != 0) != ((w & PREV_FREE_BIT) != 0))
+                return RtStatus::BadPointer;
+            if ((pw & FREE_BIT) != 0 && (w & FREE_BIT) != 0)
+                return RtStatus::BadPointer;
         }
-        if ((w & FREE_BIT) != 0) return RtStatus::DoubleFree;
+        if ((w & FREE_BIT) != 0)
+            return RtStatus::DoubleFree;
         out.block = block;
         out.bytes = size_bytes;
         out.word = w;
@@ -1096,12 +1180,9 @@ private:
             remove_free(next, next_bytes);
             st(next + OFF_SIZE, ABSORBED_MARK);
             uint32_t total = block_bytes + next_bytes;
-            // The successor of `next` had PREV_FREE set; split_off_tail either keeps it (tail)
-            // or clears it, and repoints its prev_phys.
-            const Address after = next + next_bytes;
-            const uint32_t rest = total - need;
-            if (rest < m_min_block_bytes) st(after + OFF_PREV_PHYS, block);
-            split_off_tail(block, total, need, true);
+            // The block after `next` had PREV_FREE set and prev_phys = next; split_off_tail either
+            // puts a free tail before it or clears the bit and repoints it at `block`.
+            split_off_tail(block, total, need, true, true);
             st(block + OFF_SIZE, total | own_flags);
             const uint32_t grown = total - block_bytes;
             m_diag.used_bytes += grown;
@@ -1113,7 +1194,8 @@ private:
         }
         // Move: allocate, copy, free. The old block stays intact if allocation fails.
         const Result<Address> fresh = allocate_core(size_bytes, ALIGN_BYTES);
-        if (!fresh.ok()) return fresh;
+        if (!fresh.ok())
+            return fresh;
         const uint32_t old_payload = block_bytes - HEADER_BYTES;
         const uint32_t copy_bytes = old_payload < size_bytes ? old_payload : size_bytes;
         const Address src = block + HEADER_BYTES;

@@ -82,8 +82,7 @@ struct WorkloadStats {
 /// The o1heap-like random mix: allocate (16..1024 B uniform) with probability 1/2 while fewer
 /// than 256 blocks are live, otherwise free a random live block. A failed allocation counts as an
 /// allocation operation (its cost is in the figures) and as `failed`.
-template <class Heap, class Probe>
-void run_mix(Heap& heap, uint32_t ops, Probe&& probe) {
+template <class Heap, class Probe> void run_mix(Heap& heap, uint32_t ops, Probe&& probe) {
     Rng rng(WORKLOAD_SEED);
     std::vector<Address> live;
     live.reserve(MAX_LIVE_BLOCKS);
@@ -95,7 +94,8 @@ void run_mix(Heap& heap, uint32_t ops, Probe&& probe) {
             probe.before();
             const rt::Result<Address> r = heap.allocate(size);
             probe.after_alloc(r.ok());
-            if (r.ok()) live.push_back(r.value);
+            if (r.ok())
+                live.push_back(r.value);
         } else {
             const size_t k = rng.next() % live.size();
             probe.before();
@@ -113,7 +113,8 @@ WorkloadStats measure(uint32_t arena_bytes, const TlsfParams& params) {
     CountingMemory<DirectMemory> counting(direct);
     TlsfHeap<CountingMemory<DirectMemory>> heap(counting, params);
     WorkloadStats w;
-    if (heap.add_region(ARENA_BASE, arena_bytes) != rt::RtStatus::Ok) return w;
+    if (heap.add_region(ARENA_BASE, arena_bytes) != rt::RtStatus::Ok)
+        return w;
     w.control_bytes = heap.control_size_bytes();
     w.alloc_bound = heap.allocation_time_guarantee(MAX_REQUEST_BYTES);
     w.free_bound = heap.free_time_guarantee();
@@ -124,11 +125,13 @@ WorkloadStats measure(uint32_t arena_bytes, const TlsfParams& params) {
         void before() { mem.reset(); }
         void after_alloc(bool ok) {
             w.alloc.add(mem.counts().total(), heap.last_op_steps());
-            if (!ok) ++w.alloc.failed;
+            if (!ok)
+                ++w.alloc.failed;
         }
         void after_free(bool ok) {
             w.free.add(mem.counts().total(), heap.last_op_steps());
-            if (!ok) ++w.free.failed;
+            if (!ok)
+                ++w.free.failed;
         }
     } probe{counting, heap, w};
     run_mix(heap, OPERATIONS, probe);
@@ -140,7 +143,8 @@ double native_ops_per_s(const TlsfParams& params) {
     std::vector<uint8_t> buffer(MAIN_ARENA_BYTES);
     DirectMemory direct(buffer.data(), ARENA_BASE);
     TlsfHeap<DirectMemory> heap(direct, params);
-    if (heap.add_region(ARENA_BASE, MAIN_ARENA_BYTES) != rt::RtStatus::Ok) return 0.0;
+    if (heap.add_region(ARENA_BASE, MAIN_ARENA_BYTES) != rt::RtStatus::Ok)
+        return 0.0;
     struct NoProbe {
         void before() {}
         void after_alloc(bool) {}
@@ -167,13 +171,15 @@ Efficiency fill_efficiency(uint32_t arena_bytes, const TlsfParams& params) {
     for (uint32_t run = 0; run < EFFICIENCY_RUNS; ++run) {
         DirectMemory direct(buffer.data(), ARENA_BASE);
         TlsfHeap<DirectMemory> heap(direct, params);
-        if (heap.add_region(ARENA_BASE, arena_bytes) != rt::RtStatus::Ok) return e;
+        if (heap.add_region(ARENA_BASE, arena_bytes) != rt::RtStatus::Ok)
+            return e;
         e.control_bytes = heap.control_size_bytes();
         Rng rng(WORKLOAD_SEED + run);
         uint64_t requested = 0;
         for (;;) {
             const uint32_t size = rng.between(MIN_REQUEST_BYTES, MAX_REQUEST_BYTES);
-            if (!heap.allocate(size).ok()) break;
+            if (!heap.allocate(size).ok())
+                break;
             requested += size;
         }
         const double fraction = double(requested) / double(arena_bytes);

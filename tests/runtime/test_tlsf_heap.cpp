@@ -127,12 +127,11 @@ TEST(TlsfHeap, FreeCoalescesWithBothNeighbours) {
     (void)d;
     ASSERT_EQ(rig.heap.free(a), RtStatus::Ok);
     ASSERT_EQ(rig.heap.free(c), RtStatus::Ok);
-    EXPECT_EQ(rig.layout(), (std::vector<BlockView>{
-                                {Free, 64}, {Used, 128}, {Free, 256}, {Used, 32},
-                                {Free, total - 480}}));
-    ASSERT_EQ(rig.heap.free(b), RtStatus::Ok);
     EXPECT_EQ(rig.layout(),
-              (std::vector<BlockView>{{Free, 448}, {Used, 32}, {Free, total - 480}}));
+              (std::vector<BlockView>{
+                  {Free, 64}, {Used, 128}, {Free, 256}, {Used, 32}, {Free, total - 480}}));
+    ASSERT_EQ(rig.heap.free(b), RtStatus::Ok);
+    EXPECT_EQ(rig.layout(), (std::vector<BlockView>{{Free, 448}, {Used, 32}, {Free, total - 480}}));
     EXPECT_EQ(rig.heap.diagnostics().free_block_count, 2u);
     EXPECT_EQ(rig.heap.check_integrity(), RtStatus::Ok);
 }
@@ -146,11 +145,10 @@ TEST(TlsfHeap, FreeCoalescesWithPredecessorOnlyAndSuccessorOnly) {
     const Address d = alloc_ok(rig.heap, 56);
     ASSERT_EQ(rig.heap.free(a), RtStatus::Ok);
     ASSERT_EQ(rig.heap.free(b), RtStatus::Ok); // merges into a
-    EXPECT_EQ(rig.layout(), (std::vector<BlockView>{
-                                {Free, 128}, {Used, 64}, {Used, 64}, {Free, total - 256}}));
-    ASSERT_EQ(rig.heap.free(d), RtStatus::Ok); // merges with the tail
     EXPECT_EQ(rig.layout(),
-              (std::vector<BlockView>{{Free, 128}, {Used, 64}, {Free, total - 192}}));
+              (std::vector<BlockView>{{Free, 128}, {Used, 64}, {Used, 64}, {Free, total - 256}}));
+    ASSERT_EQ(rig.heap.free(d), RtStatus::Ok); // merges with the tail
+    EXPECT_EQ(rig.layout(), (std::vector<BlockView>{{Free, 128}, {Used, 64}, {Free, total - 192}}));
     ASSERT_EQ(rig.heap.free(c), RtStatus::Ok);
     EXPECT_EQ(rig.layout(), (std::vector<BlockView>{{Free, total}}));
     EXPECT_EQ(rig.heap.check_integrity(), RtStatus::Ok);
@@ -170,8 +168,7 @@ TEST(TlsfHeap, HugeSizeIsInvalidSizeAndArenaSizedIsNoMemory) {
     Rig rig(4096);
     const uint32_t total = init_one(rig, 4096);
     EXPECT_EQ(rig.heap.allocate(0xFFFFFFFFu).status, RtStatus::InvalidSize);
-    EXPECT_EQ(rig.heap.allocate(rig.heap.max_request_bytes() + 1).status,
-              RtStatus::InvalidSize);
+    EXPECT_EQ(rig.heap.allocate(rig.heap.max_request_bytes() + 1).status, RtStatus::InvalidSize);
     EXPECT_EQ(rig.heap.allocate(rig.heap.max_request_bytes()).status, RtStatus::NoMemory);
     EXPECT_EQ(rig.heap.allocate(total).status, RtStatus::NoMemory);
     EXPECT_EQ(rig.heap.diagnostics().oom_count, 2u);
@@ -187,8 +184,7 @@ TEST(TlsfHeap, BadAlignmentIsInvalidAlignment) {
     init_one(rig, 4096);
     EXPECT_EQ(rig.heap.allocate(16, 3).status, RtStatus::InvalidAlignment);
     EXPECT_EQ(rig.heap.allocate(16, 0).status, RtStatus::InvalidAlignment);
-    EXPECT_EQ(rig.heap.allocate(16, Heap::MAX_ALIGN_BYTES * 2).status,
-              RtStatus::InvalidAlignment);
+    EXPECT_EQ(rig.heap.allocate(16, Heap::MAX_ALIGN_BYTES * 2).status, RtStatus::InvalidAlignment);
     // Alignments below 8 are served at 8.
     const Address a = alloc_ok(rig.heap, 5, 1);
     EXPECT_EQ(a % 8, 0u);
@@ -205,11 +201,47 @@ TEST(TlsfHeap, OverAlignedRequestsAreAlignedAndLeaveTheGapFree) {
     // Everything back: one free block again.
     std::vector<Address> live;
     rig.heap.for_each_block(0, [&](Address b, uint32_t, bool is_free) {
-        if (!is_free) live.push_back(b + 8);
+        if (!is_free)
+            live.push_back(b + 8);
     });
-    for (Address a : live) EXPECT_EQ(rig.heap.free(a), RtStatus::Ok);
+    for (Address a : live)
+        EXPECT_EQ(rig.heap.free(a), RtStatus::Ok);
     EXPECT_EQ(rig.layout().size(), 1u);
     EXPECT_EQ(rig.heap.check_integrity(), RtStatus::Ok);
+}
+
+TEST(TlsfHeap, OverAlignedRequestFromAnExactHoleKeepsEveryNeighbourLinked) {
+    // Holes of every size; an over-aligned request that takes a hole whole after splitting off
+    // the alignment gap must still leave the successor's prev_phys pointing at the moved block.
+    uint32_t served = 0;
+    for (uint32_t hole = 64; hole <= 512; hole += 8) {
+        for (uint32_t align : {16u, 32u, 64u, 128u}) {
+            for (uint32_t size = 8; size + 8 + 16 + align <= hole; size += 8) {
+                for (uint32_t shift : {8u, 16u, 24u, 32u}) { // moves the hole's alignment
+                    Rig rig(8192);
+                    init_one(rig, 8192);
+                    alloc_ok(rig.heap, shift);
+                    const Address h = alloc_ok(rig.heap, hole - 8);
+                    alloc_ok(rig.heap, 8);
+                    alloc_ok(rig.heap,
+                             rig.layout().back().bytes - 8); // no tail: the hole must serve
+                    ASSERT_EQ(rig.heap.free(h), RtStatus::Ok);
+                    const Result<Address> r = rig.heap.allocate(size, align);
+                    if (!r.ok())
+                        continue; // the hole's list is above the request's: not this case
+                    ++served;
+                    EXPECT_EQ(r.value % align, 0u);
+                    EXPECT_GE(rig.heap.block_size_of(r.value), size + 8)
+                        << "hole " << hole << " align " << align << " size " << size;
+                    ASSERT_EQ(rig.heap.check_integrity(), RtStatus::Ok)
+                        << "hole " << hole << " align " << align << " size " << size;
+                    ASSERT_EQ(rig.heap.free(r.value), RtStatus::Ok);
+                    ASSERT_EQ(rig.heap.check_integrity(), RtStatus::Ok);
+                }
+            }
+        }
+    }
+    EXPECT_GT(served, 1000u);
 }
 
 TEST(TlsfHeap, MaxAlignmentLargerThanArenaIsNoMemory) {
@@ -236,9 +268,11 @@ TEST(TlsfHeap, ExhaustingAndRefillingRestoresTheSameLayout) {
         EXPECT_LT(rig.heap.diagnostics().free_bytes, 48u);
         EXPECT_EQ(rig.heap.check_integrity(), RtStatus::Ok);
         // Free every other block first (no merges), then the rest (all merges).
-        for (size_t i = 0; i < live.size(); i += 2) ASSERT_EQ(rig.heap.free(live[i]), RtStatus::Ok);
+        for (size_t i = 0; i < live.size(); i += 2)
+            ASSERT_EQ(rig.heap.free(live[i]), RtStatus::Ok);
         EXPECT_EQ(rig.heap.check_integrity(), RtStatus::Ok);
-        for (size_t i = 1; i < live.size(); i += 2) ASSERT_EQ(rig.heap.free(live[i]), RtStatus::Ok);
+        for (size_t i = 1; i < live.size(); i += 2)
+            ASSERT_EQ(rig.heap.free(live[i]), RtStatus::Ok);
         EXPECT_EQ(rig.layout(), (std::vector<BlockView>{{Free, total}})) << "round " << round;
     }
     EXPECT_EQ(rig.heap.diagnostics().allocation_count, 0u);
@@ -300,10 +334,10 @@ TEST(TlsfHeap, RegionBoundariesAreTrimmedAndBadRegionsRefused) {
 TEST(TlsfHeap, InvalidParametersAreReportedByAddRegion) {
     std::vector<uint8_t> buf(4096);
     DirectMemory mem(buf.data(), BASE);
-    for (TlsfParams p : {TlsfParams{0, 24, 16, 4}, TlsfParams{6, 24, 16, 4},
-                         TlsfParams{4, 32, 16, 4}, TlsfParams{4, 24, 8, 4},
-                         TlsfParams{4, 24, 20, 4}, TlsfParams{4, 24, 16, 0},
-                         TlsfParams{4, 7, 16, 4}}) {
+    for (TlsfParams p :
+         {TlsfParams{0, 24, 16, 4}, TlsfParams{6, 24, 16, 4}, TlsfParams{4, 32, 16, 4},
+          TlsfParams{4, 24, 8, 4}, TlsfParams{4, 24, 20, 4}, TlsfParams{4, 24, 16, 0},
+          TlsfParams{4, 7, 16, 4}}) {
         TlsfHeap<DirectMemory> heap(mem, p);
         EXPECT_EQ(heap.add_region(BASE, 4096), RtStatus::Unsupported)
             << p.sl_log2 << " " << p.max_block_log2 << " " << p.min_block_bytes;
@@ -386,13 +420,15 @@ TEST(TlsfHeap, ReallocateShrinksInPlaceAndReturnsTheTail) {
     const Address a = alloc_ok(rig.heap, 500);
     const Address guard = alloc_ok(rig.heap, 16);
     (void)guard;
-    for (uint32_t i = 0; i < 100; ++i) rig.host(a)[i] = uint8_t(i);
+    for (uint32_t i = 0; i < 100; ++i)
+        rig.host(a)[i] = uint8_t(i);
     const Result<Address> r = rig.heap.reallocate(a, 100);
     ASSERT_EQ(r.status, RtStatus::Ok);
     EXPECT_EQ(r.value, a);
     EXPECT_EQ(rig.layout(), (std::vector<BlockView>{
                                 {Used, 112}, {Free, 512 - 112}, {Used, 24}, {Free, total - 536}}));
-    for (uint32_t i = 0; i < 100; ++i) ASSERT_EQ(rig.host(a)[i], uint8_t(i));
+    for (uint32_t i = 0; i < 100; ++i)
+        ASSERT_EQ(rig.host(a)[i], uint8_t(i));
     EXPECT_EQ(rig.heap.diagnostics().realloc_in_place, 1u);
     EXPECT_EQ(rig.heap.check_integrity(), RtStatus::Ok);
 }
@@ -413,20 +449,21 @@ TEST(TlsfHeap, ReallocateGrowsInPlaceIntoAFreeSuccessor) {
     const Address a = alloc_ok(rig.heap, 100);
     const Address b = alloc_ok(rig.heap, 300);
     alloc_ok(rig.heap, 16);
-    for (uint32_t i = 0; i < 100; ++i) rig.host(a)[i] = uint8_t(3 * i);
+    for (uint32_t i = 0; i < 100; ++i)
+        rig.host(a)[i] = uint8_t(3 * i);
     ASSERT_EQ(rig.heap.free(b), RtStatus::Ok);
     const Result<Address> r = rig.heap.reallocate(a, 250);
     ASSERT_EQ(r.status, RtStatus::Ok);
     EXPECT_EQ(r.value, a) << "grew by moving although the successor was free";
-    EXPECT_EQ(rig.layout(), (std::vector<BlockView>{
-                                {Used, 264}, {Free, 112 + 312 - 264}, {Used, 24},
-                                {Free, total - 448}}));
+    EXPECT_EQ(rig.layout(),
+              (std::vector<BlockView>{
+                  {Used, 264}, {Free, 112 + 312 - 264}, {Used, 24}, {Free, total - 448}}));
     // Grow so far that the whole successor is absorbed.
     const Result<Address> r2 = rig.heap.reallocate(a, 112 + 312 - 8 - 8);
     ASSERT_EQ(r2.value, a);
-    EXPECT_EQ(rig.layout(),
-              (std::vector<BlockView>{{Used, 424}, {Used, 24}, {Free, total - 448}}));
-    for (uint32_t i = 0; i < 100; ++i) ASSERT_EQ(rig.host(a)[i], uint8_t(3 * i));
+    EXPECT_EQ(rig.layout(), (std::vector<BlockView>{{Used, 424}, {Used, 24}, {Free, total - 448}}));
+    for (uint32_t i = 0; i < 100; ++i)
+        ASSERT_EQ(rig.host(a)[i], uint8_t(3 * i));
     EXPECT_EQ(rig.heap.check_integrity(), RtStatus::Ok);
 }
 
@@ -435,11 +472,13 @@ TEST(TlsfHeap, ReallocateMovesWhenTheSuccessorIsUsedAndKeepsTheData) {
     init_one(rig, 8192);
     const Address a = alloc_ok(rig.heap, 100);
     alloc_ok(rig.heap, 16);
-    for (uint32_t i = 0; i < 100; ++i) rig.host(a)[i] = uint8_t(7 * i + 1);
+    for (uint32_t i = 0; i < 100; ++i)
+        rig.host(a)[i] = uint8_t(7 * i + 1);
     const Result<Address> r = rig.heap.reallocate(a, 1000);
     ASSERT_EQ(r.status, RtStatus::Ok);
     EXPECT_NE(r.value, a);
-    for (uint32_t i = 0; i < 100; ++i) ASSERT_EQ(rig.host(r.value)[i], uint8_t(7 * i + 1));
+    for (uint32_t i = 0; i < 100; ++i)
+        ASSERT_EQ(rig.host(r.value)[i], uint8_t(7 * i + 1));
     EXPECT_EQ(rig.layout().front(), (BlockView{Free, 112}));
     EXPECT_EQ(rig.heap.diagnostics().realloc_moved, 1u);
     EXPECT_EQ(rig.heap.diagnostics().allocation_count, 2u);
@@ -452,10 +491,12 @@ TEST(TlsfHeap, ReallocateThatCannotMoveLeavesTheOldBlockIntact) {
     init_one(rig, 4096);
     const Address a = alloc_ok(rig.heap, 100);
     alloc_ok(rig.heap, 16);
-    for (uint32_t i = 0; i < 100; ++i) rig.host(a)[i] = uint8_t(i);
+    for (uint32_t i = 0; i < 100; ++i)
+        rig.host(a)[i] = uint8_t(i);
     EXPECT_EQ(rig.heap.reallocate(a, 4000).status, RtStatus::NoMemory);
     EXPECT_EQ(rig.heap.reallocate(a, 0).status, RtStatus::InvalidSize);
-    for (uint32_t i = 0; i < 100; ++i) ASSERT_EQ(rig.host(a)[i], uint8_t(i));
+    for (uint32_t i = 0; i < 100; ++i)
+        ASSERT_EQ(rig.host(a)[i], uint8_t(i));
     EXPECT_EQ(rig.heap.free(a), RtStatus::Ok);
     EXPECT_EQ(rig.heap.check_integrity(), RtStatus::Ok);
 }
@@ -504,9 +545,9 @@ TEST(TlsfHeap, FreeBoundIsReachedExactlyWhenMergingTwoLoneNeighbours) {
     Rig rig(65536);
     init_one(rig, 65536);
     alloc_ok(rig.heap, 16);
-    const Address p = alloc_ok(rig.heap, 200);  // class [128, 256)
+    const Address p = alloc_ok(rig.heap, 200); // class [128, 256)
     const Address b = alloc_ok(rig.heap, 16);
-    const Address n = alloc_ok(rig.heap, 600);  // class [512, 1024)
+    const Address n = alloc_ok(rig.heap, 600); // class [512, 1024)
     alloc_ok(rig.heap, 16);
     ASSERT_EQ(rig.heap.free(p), RtStatus::Ok);
     ASSERT_EQ(rig.heap.free(n), RtStatus::Ok);
@@ -553,7 +594,8 @@ TEST(TlsfHeap, FragmentationMonitorBoundsTheLargestFreeBlock) {
     }
     const Address filler = alloc_ok(rig.heap, total - 448 - 72 - 8 - 1000);
     (void)filler;
-    for (Address a : drop) ASSERT_EQ(rig.heap.free(a), RtStatus::Ok);
+    for (Address a : drop)
+        ASSERT_EQ(rig.heap.free(a), RtStatus::Ok);
     f = rig.heap.fragmentation();
     const uint32_t exact = rig.heap.largest_free_block_exact();
     EXPECT_EQ(f.free_bytes, 64u + 128u + 256u + 1000u);
@@ -567,7 +609,8 @@ TEST(TlsfHeap, FragmentationMonitorBoundsTheLargestFreeBlock) {
 TEST(TlsfHeap, IntegrityCheckFindsCorruptedHeadersLinksAndBitmaps) {
     auto make = [](Rig& rig, std::vector<Address>& live) {
         init_one(rig, 8192);
-        for (int i = 0; i < 6; ++i) live.push_back(alloc_ok(rig.heap, 40));
+        for (int i = 0; i < 6; ++i)
+            live.push_back(alloc_ok(rig.heap, 40));
         ASSERT_EQ(rig.heap.free(live[1]), RtStatus::Ok);
         ASSERT_EQ(rig.heap.free(live[3]), RtStatus::Ok);
         ASSERT_EQ(rig.heap.check_integrity(), RtStatus::Ok);
@@ -631,7 +674,8 @@ TEST(TlsfHeap, ObservedWorstCasePerClassNeverExceedsTheGuarantee) {
     std::vector<Address> live;
     for (uint32_t i = 0; i < 200; ++i) {
         const Result<Address> r = rig.heap.allocate(16 + (i * 37) % 1000);
-        if (r.ok()) live.push_back(r.value);
+        if (r.ok())
+            live.push_back(r.value);
         if (i % 3 == 2) {
             ASSERT_EQ(rig.heap.free(live[(i * 7) % live.size()]), RtStatus::Ok);
             live.erase(live.begin() + long((i * 7) % live.size()));
@@ -643,7 +687,8 @@ TEST(TlsfHeap, ObservedWorstCasePerClassNeverExceedsTheGuarantee) {
     for (uint32_t f = 0; f < rig.heap.fl_count(); ++f) {
         const TlsfObservedCost& oa = rig.heap.observed_alloc(f);
         const TlsfObservedCost& of = rig.heap.observed_free(f);
-        if (oa.ops != 0) ++classes_seen;
+        if (oa.ops != 0)
+            ++classes_seen;
         EXPECT_LE(oa.max_steps, ab.steps) << "class " << f;
         EXPECT_LE(oa.max_accesses, ab.accesses()) << "class " << f;
         EXPECT_LE(of.max_steps, fb.steps) << "class " << f;
