@@ -1,0 +1,711 @@
+#include "sim/platform_config.h"
+
+#include "models/arbiter_policy.h"
+#include "models/power_state.h"
+#include "models/units.h"
+#include "sim/config_error.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <utility>
+#include <variant>
+
+namespace emsim {
+namespace {
+
+// Two layers, as STYLE §5 asks: the file layer (Entry, Given, BankFile) holds what was written
+// and where, with absent keys simply absent; resolve_bank() and build() turn it into the
+// resolved structs of the header, taking defaults from SramBankParams and converting units once.
+
+// ---- Bank keys, declared once -------------------------------------------------------------
+// Parsing, the allowed-key lists, bank_defaults inheritance, the "one form per map" rule and the
+// per-KiB conversion all walk this table. Keys that share a target member are two forms of one
+// value (size_bytes / size_kib, leakage_x_uw / leakage_x_uw_per_kib).
+
+enum class Kind {
+    Bytes,          ///< integer 1 .. 2^32, bytes
+    Kib,            ///< integer 1 .. 2^22, KiB, stored x 1024
+    WordBytes,      ///< power of two, bytes
+    Cycles,         ///< integer >= 0
+    PositiveCycles, ///< integer >= 1
+    Flag,           ///< true | false
+    State,          ///< POWER_STATE_NAMES
+    Energy,         ///< number >= 0, pJ
+    Power,          ///< number >= 0, uW for the bank
+    PowerPerKib,    ///< number >= 0, uW per KiB, stored x size_bytes / 1024
+    Seed,           ///< integer >= 0
+};
+
+using P = SramBankParams;
+
+struct BankKey {
+    const char* key;
+    Kind kind;
+    uint64_t P::*u64 = nullptr;
+    uint32_t P::*u32 = nullptr;
+    double P::*real = nullptr;
+    bool P::*flag = nullptr;
+    PowerState P::*state = nullptr;
+
+    bool same_target(const BankKey& other) const {
+        return u64 == other.u64 && u32 == other.u32 && real == other.real &&
+               flag == other.flag && state == other.state;
+    }
+};
+
+BankKey u64_key(const char* key, Kind kind, uint64_t P::*m) { return {key, kind, m}; }
+BankKey u32_key(const char* key, Kind kind, uint32_t P::*m) { return {key, kind, {}, m}; }
+BankKey real_key(const char* key, Kind kind, double P::*m) { return {key, kind, {}, {}, m}; }
+BankKey flag_key(const char* key, bool P::*m) { return {key, Kind::Flag, {}, {}, {}, m}; }
+BankKey state_key(const char* key, PowerState P::*m) {
+    return {key, Kind::State, {}, {}, {}, {}, m};
+}
+
+// size_bytes comes first: the per-KiB conversion needs the resolved size.
+const BankKey BANK_KEYS[] = {
+    u64_key("size_bytes", Kind::Bytes, &P::size_bytes),
+    u64_key("size_kib", Kind::Kib, &P::size_bytes),
+    u32_key("word_bytes", Kind::WordBytes, &P::word_bytes),
+    u64_key("read_cycles", Kind::PositiveCycles, &P::read_cycles),
+    u64_key("write_cycles", Kind::PositiveCycles, &P::write_cycles),
+    flag_key("pipelined", &P::pipelined),
+    state_key("initial_state", &P::initial_state),
+    u64_key("standby_wake_cycles", Kind::Cycles, &P::standby_wake_cycles),
+    u64_key("enter_low_power_cycles", Kind::Cycles, &P::enter_low_power_cycles),
+    u64_key("retention_wake_cycles", Kind::Cycles, &P::retention_wake_cycles),
+    u64_key("off_wake_cycles", Kind::Cycles, &P::off_wake_cycles),
+    real_key("read_energy_pj", Kind::Energy, &P::read_energy_pj),
+    real_key("write_energy_pj", Kind::Energy, &P::write_energy_pj),
+    real_key("leakage_active_uw", Kind::Power, &P::leakage_active_uw),
+    real_key("leakage_active_uw_per_kib", Kind::PowerPerKib, &P::leakage_active_uw),
+    real_key("leakage_standby_uw", Kind::Power, &P::leakage_standby_uw),
+    real_key("leakage_standby_uw_per_kib", Kind::PowerPerKib, &P::leakage_standby_uw),
+    real_key("leakage_retention_uw", Kind::Power, &P::leakage_retention_uw),
+    real_key("leakage_retention_uw_per_kib", Kind::PowerPerKib, &P::leakage_retention_uw),
+    real_key("leakage_off_uw", Kind::Power, &P::leakage_off_uw),
+    real_key("leakage_off_uw_per_kib", Kind::PowerPerKib, &P::leakage_off_uw),
+    real_key("enter_low_power_energy_pj", Kind::Energy, &P::enter_low_power_energy_pj),
+    real_key("standby_wake_energy_pj", Kind::Energy, &P::standby_wake_energy_pj),
+    real_key("retention_wake_energy_pj", Kind::Energy, &P::retention_wake_energy_pj),
+    real_key("off_wake_energy_pj", Kind::Energy, &P::off_wake_energy_pj),
+    u64_key("garbage_seed", Kind::Seed, &P::garbage_seed),
+};
+
+const BankKey* find_bank_key(const std::string& key) {
+    for (const BankKey& k : BANK_KEYS)
+        if (key == k.key) return &k;
+    return nullptr;
+}
+
+const std::vector<std::string> TOP_KEYS = {"name",       "clock",         "interconnect",
+                                           "simulation", "bank_defaults", "banks"};
+const std::vector<std::string> CLOCK_KEYS = {"frequency_mhz", "frequency_hz"};
+const std::vector<std::string> INTERCONNECT_KEYS = {"arbitration", "hop_cycles"};
+const std::vector<std::string> SIMULATION_KEYS = {"quantum_cycles"};
+
+std::vector<std::string> bank_keys(bool with_identity) {
+    std::vector<std::string> keys;
+    if (with_identity) keys = {"name", "base"};
+    for (const BankKey& k : BANK_KEYS) keys.emplace_back(k.key);
+    return keys;
+}
+
+/// What each kind expects, for messages.
+std::string expectation(Kind kind) {
+    switch (kind) {
+    case Kind::Bytes: return "a whole number of bytes from 1 to 2^32";
+    case Kind::Kib: return "a whole number of KiB from 1 to 4194304 (2^32 bytes)";
+    case Kind::WordBytes: return "a power of two number of bytes";
+    case Kind::Cycles: return "a whole number of cycles from 0 to 10^9";
+    case Kind::PositiveCycles: return "a whole number of cycles from 1 to 10^9";
+    case Kind::Flag: return "true or false";
+    case Kind::State: return "one of " + enum_choices(POWER_STATE_NAMES);
+    case Kind::Energy: return "a number of pJ >= 0";
+    case Kind::Power: return "a number of uW >= 0";
+    case Kind::PowerPerKib: return "a number of uW per KiB >= 0";
+    case Kind::Seed: return "a whole number >= 0";
+    }
+    return "?";
+}
+
+const char* const ADDRESS_EXPECTED = "an address (an integer below 2^32, e.g. 0x20000000)";
+const char* const NAME_EXPECTED =
+    "a name of letters, digits and '_' that does not start with a digit";
+
+// ---- Text helpers --------------------------------------------------------------------------
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
+    return out;
+}
+
+std::string child(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+}
+
+std::string hex(uint64_t value) {
+    std::ostringstream out;
+    out << "0x" << std::hex << std::uppercase << value;
+    return out.str();
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+/// " (did you mean read_cycles?)" when one allowed key is close to the typo, else "".
+std::string suggestion(const std::string& key, const std::vector<std::string>& allowed) {
+    const std::string* best = nullptr;
+    size_t best_distance = std::max<size_t>(2, key.size() / 4) + 1;
+    for (const std::string& candidate : allowed) {
+        size_t d = edit_distance(key, candidate);
+        if (d < best_distance) best_distance = d, best = &candidate;
+    }
+    return best ? " (did you mean " + *best + "?)" : "";
+}
+
+/// Non-negative integer: decimal or 0x hex, '_' allowed between digits. nullopt on anything
+/// else, including overflow.
+std::optional<uint64_t> parse_unsigned(const std::string& text) {
+    size_t i = 0;
+    uint64_t radix = 10;
+    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) radix = 16, i = 2;
+    if (i >= text.size() || text[i] == '_' || text.back() == '_') return std::nullopt;
+    uint64_t value = 0;
+    for (; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '_') continue;
+        uint64_t digit;
+        if (c >= '0' && c <= '9') digit = static_cast<uint64_t>(c - '0');
+        else if (radix == 16 && c >= 'a' && c <= 'f') digit = static_cast<uint64_t>(c - 'a' + 10);
+        else if (radix == 16 && c >= 'A' && c <= 'F') digit = static_cast<uint64_t>(c - 'A' + 10);
+        else return std::nullopt;
+        if (value > (std::numeric_limits<uint64_t>::max() - digit) / radix) return std::nullopt;
+        value = value * radix + digit;
+    }
+    return value;
+}
+
+/// A finite decimal number (integer, fraction or exponent form).
+std::optional<double> parse_real(const std::string& text) {
+    double value = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc() || ptr != end || !std::isfinite(value)) return std::nullopt;
+    return value;
+}
+
+/// "80" or "2.097152" MHz -> exact Hz; at most 6 decimals, so the result is a whole number.
+std::optional<uint64_t> parse_mhz(const std::string& text) {
+    size_t dot = text.find('.');
+    std::string whole = text.substr(0, dot);
+    std::string fraction = dot == std::string::npos ? "" : text.substr(dot + 1);
+    if (whole.empty() || fraction.size() > 6) return std::nullopt;
+    for (char c : whole + fraction)
+        if (c < '0' || c > '9') return std::nullopt;
+    if (whole.size() > 7) return std::nullopt; // > 10 THz: out of range anyway, and no overflow
+    fraction.resize(6, '0');
+    return std::stoull(whole) * 1000000ULL + std::stoull(fraction);
+}
+
+bool is_identifier(const std::string& text) {
+    if (text.empty() || (text[0] >= '0' && text[0] <= '9')) return false;
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_';
+    });
+}
+
+bool is_quoted(const YAML::Node& node) { return node.IsScalar() && node.Tag() == "!"; }
+
+/// How a value reads in "got ...".
+std::string describe(const YAML::Node& node) {
+    if (!node.IsDefined() || node.IsNull()) return "nothing";
+    if (node.IsSequence()) return "a list";
+    if (node.IsMap()) return "a map";
+    std::string text = node.Scalar();
+    if (text.size() > 40) text = text.substr(0, 37) + "...";
+    return is_quoted(node) ? "the string \"" + text + "\"" : text;
+}
+
+int line_of(const YAML::Node& node) {
+    return node.IsDefined() && !node.Mark().is_null() ? node.Mark().line + 1 : 0;
+}
+
+// ---- The file layer ------------------------------------------------------------------------
+
+/// One `key: value` of a map as written.
+struct Entry {
+    std::string key;
+    std::string path; ///< e.g. "banks[2].read_cycles"
+    YAML::Node key_node;
+    YAML::Node value;
+};
+
+/// A typed bank value and where it came from.
+struct Given {
+    const BankKey* desc;
+    Entry entry;
+    std::variant<uint64_t, double, bool, PowerState> value;
+};
+
+/// One `banks:` entry or the `bank_defaults:` map, as written.
+struct BankFile {
+    std::string path;
+    YAML::Node node;
+    std::optional<Entry> name;
+    std::optional<Entry> base;
+    std::vector<Given> values;
+
+    const Given* find(const BankKey& target) const {
+        for (const Given& g : values)
+            if (g.desc->same_target(target)) return &g;
+        return nullptr;
+    }
+};
+
+/// Reads nodes and reports errors; knows which values came from overrides.
+class Reader {
+public:
+    explicit Reader(std::string file) : m_file(std::move(file)) {}
+
+    const std::string& file() const { return m_file; }
+
+    void mark_override(const YAML::Node& value, const std::string& text) {
+        m_overrides.emplace_back(value, text);
+    }
+
+    /// Throws at `where` (a key or a map), or at the override that set `value`.
+    [[noreturn]] void fail(const YAML::Node& where, const YAML::Node& value,
+                           const std::string& path, const std::string& message) const {
+        const std::string what = path.empty() ? message : path + ": " + message;
+        for (const auto& [node, text] : m_overrides)
+            if (value.IsDefined() && value.is(node)) throw ConfigError("--set " + text, 0, 0, what);
+        int line = 0, column = 0;
+        if (where.IsDefined() && !where.Mark().is_null())
+            line = where.Mark().line + 1, column = where.Mark().column + 1;
+        throw ConfigError(m_file, line, column, what);
+    }
+
+    [[noreturn]] void expected(const Entry& e, const std::string& expectation) const {
+        fail(e.key_node, e.value, e.path, "expected " + expectation + ", got " + describe(e.value));
+    }
+
+    /// The entries of a map, after checking that it is one, that every key is allowed and that
+    /// none repeats.
+    std::vector<Entry> entries(const YAML::Node& map, const std::string& path,
+                               const std::vector<std::string>& allowed) const {
+        if (!map.IsMap())
+            fail(map, map, path, "expected a map" + (allowed.size() <= 6 ? " with keys " + join(allowed) : "") + ", got " + describe(map));
+        std::vector<Entry> out;
+        for (auto it = map.begin(); it != map.end(); ++it) {
+            const YAML::Node key = it->first;
+            if (!key.IsScalar())
+                fail(key, key, path, "expected a key name, got " + describe(key));
+            Entry e{key.Scalar(), child(path, key.Scalar()), key, it->second};
+            if (e.key == "<<")
+                fail(key, YAML::Node(), e.path, "expected a key, got a YAML merge key, which is not supported; put shared bank values in bank_defaults");
+            if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end())
+                fail(key, YAML::Node(), e.path, "unknown key" + suggestion(e.key, allowed) + "; expected one of " + join(allowed));
+            for (const Entry& earlier : out)
+                if (earlier.key == e.key)
+                    fail(key, YAML::Node(), e.path, "expected each key once, got it again (first at line " + std::to_string(line_of(earlier.key_node)) + ")");
+            out.push_back(std::move(e));
+        }
+        return out;
+    }
+
+    uint64_t unsigned_value(const Entry& e, uint64_t min, uint64_t max,
+                            const std::string& expectation) const {
+        std::optional<uint64_t> v;
+        if (e.value.IsScalar() && !is_quoted(e.value)) v = parse_unsigned(e.value.Scalar());
+        if (!v || *v < min || *v > max) expected(e, expectation);
+        return *v;
+    }
+
+    double real_value(const Entry& e, const std::string& expectation) const {
+        std::optional<double> v;
+        if (e.value.IsScalar() && !is_quoted(e.value)) v = parse_real(e.value.Scalar());
+        if (!v || *v < 0) expected(e, expectation);
+        return *v;
+    }
+
+    /// A scalar that is text (quoted or not), e.g. a name or an enum value.
+    std::string text_value(const Entry& e, const std::string& expectation) const {
+        if (!e.value.IsScalar() || e.value.Scalar().empty()) expected(e, expectation);
+        return e.value.Scalar();
+    }
+
+    template <class E, size_t N>
+    E enum_value(const Entry& e, const EnumName<E> (&table)[N]) const {
+        const std::string expectation = "one of " + enum_choices(table);
+        std::optional<E> v = parse_enum(table, text_value(e, expectation));
+        if (!v) expected(e, expectation);
+        return *v;
+    }
+
+    Given given(const BankKey& desc, const Entry& e) const {
+        const std::string want = expectation(desc.kind);
+        switch (desc.kind) {
+        case Kind::Bytes: return {&desc, e, unsigned_value(e, 1, ADDRESS_SPACE_END, want)};
+        case Kind::Kib:
+            return {&desc, e, unsigned_value(e, 1, ADDRESS_SPACE_END / KiB, want) * KiB};
+        case Kind::WordBytes: {
+            uint64_t v = unsigned_value(e, 1, 1ULL << 31, want);
+            if ((v & (v - 1)) != 0) expected(e, want);
+            return {&desc, e, v};
+        }
+        case Kind::Cycles: return {&desc, e, unsigned_value(e, 0, MAX_LATENCY_CYCLES, want)};
+        case Kind::PositiveCycles: return {&desc, e, unsigned_value(e, 1, MAX_LATENCY_CYCLES, want)};
+        case Kind::Seed:
+            return {&desc, e, unsigned_value(e, 0, std::numeric_limits<uint64_t>::max(), want)};
+        case Kind::Flag: {
+            if (e.value.IsScalar() && !is_quoted(e.value) && e.value.Scalar() == "true")
+                return {&desc, e, true};
+            if (e.value.IsScalar() && !is_quoted(e.value) && e.value.Scalar() == "false")
+                return {&desc, e, false};
+            expected(e, want);
+        }
+        case Kind::State: return {&desc, e, enum_value(e, POWER_STATE_NAMES)};
+        case Kind::Energy:
+        case Kind::Power:
+        case Kind::PowerPerKib: return {&desc, e, real_value(e, want)};
+        }
+        expected(e, want);
+    }
+
+    /// Reads a bank entry (`with_identity`: name and base allowed) or bank_defaults.
+    BankFile bank_file(const YAML::Node& node, const std::string& path, bool with_identity) const {
+        BankFile bank{path, node, std::nullopt, std::nullopt, {}};
+        for (const Entry& e : entries(node, path, bank_keys(with_identity))) {
+            if (e.key == "name") {
+                bank.name = e;
+                continue;
+            }
+            if (e.key == "base") {
+                bank.base = e;
+                continue;
+            }
+            const BankKey& desc = *find_bank_key(e.key);
+            if (const Given* other = bank.find(desc))
+                fail(e.key_node, e.value, e.path, std::string("expected one of ") + other->desc->key + " and " + desc.key + ", got both (" + other->desc->key + " at line " + std::to_string(line_of(other->entry.key_node)) + ")");
+            bank.values.push_back(given(desc, e));
+        }
+        return bank;
+    }
+
+private:
+    std::string m_file;
+    std::vector<std::pair<YAML::Node, std::string>> m_overrides;
+};
+
+const Entry* find(const std::vector<Entry>& entries, const std::string& key) {
+    for (const Entry& e : entries)
+        if (e.key == key) return &e;
+    return nullptr;
+}
+
+// ---- Resolution ----------------------------------------------------------------------------
+
+/// Applies one resolved value to `params`; `size_bytes` must already be resolved for per-KiB.
+void apply(const Given& g, SramBankParams& params) {
+    const BankKey& k = *g.desc;
+    switch (k.kind) {
+    case Kind::Bytes:
+    case Kind::Kib:
+    case Kind::Cycles:
+    case Kind::PositiveCycles:
+    case Kind::Seed: params.*k.u64 = std::get<uint64_t>(g.value); break;
+    case Kind::WordBytes: params.*k.u32 = static_cast<uint32_t>(std::get<uint64_t>(g.value)); break;
+    case Kind::Flag: params.*k.flag = std::get<bool>(g.value); break;
+    case Kind::State: params.*k.state = std::get<PowerState>(g.value); break;
+    case Kind::Energy:
+    case Kind::Power: params.*k.real = std::get<double>(g.value); break;
+    case Kind::PowerPerKib:
+        params.*k.real = std::get<double>(g.value) * static_cast<double>(params.size_bytes) /
+                         static_cast<double>(KiB);
+        break;
+    }
+}
+
+BankConfig resolve_bank(const Reader& r, const BankFile& bank, const BankFile* defaults) {
+    BankConfig out;
+    out.line = line_of(bank.node);
+    if (!bank.name) r.fail(bank.node, YAML::Node(), child(bank.path, "name"), std::string("expected ") + NAME_EXPECTED + ", got nothing (the key is missing)");
+    out.name = r.text_value(*bank.name, NAME_EXPECTED);
+    if (!is_identifier(out.name)) r.expected(*bank.name, NAME_EXPECTED);
+    if (!bank.base) r.fail(bank.node, YAML::Node(), child(bank.path, "base"), std::string("expected ") + ADDRESS_EXPECTED + ", got nothing (the key is missing)");
+    out.base = r.unsigned_value(*bank.base, 0, ADDRESS_SPACE_END - 1, ADDRESS_EXPECTED);
+
+    // Each value from the bank, else from bank_defaults, else SramBankParams' default. A bank
+    // that gives one form of a pair overrides both forms in bank_defaults.
+    const Given* size = nullptr;
+    const Given* word = nullptr;
+    for (size_t i = 0; i < std::size(BANK_KEYS); ++i) {
+        const BankKey& k = BANK_KEYS[i];
+        bool seen = false;
+        for (size_t j = 0; j < i; ++j) seen = seen || BANK_KEYS[j].same_target(k);
+        if (seen) continue;
+        const Given* g = bank.find(k);
+        if (!g && defaults) g = defaults->find(k);
+        if (k.u64 == &P::size_bytes) size = g;
+        if (k.u32 == &P::word_bytes) word = g;
+        if (k.u64 == &P::size_bytes && !g) r.fail(bank.node, YAML::Node(), child(bank.path, "size_bytes"), "expected " + expectation(Kind::Bytes) + ", got nothing (neither size_bytes nor size_kib is given, here or in bank_defaults)");
+        if (g) apply(*g, out.params);
+    }
+
+    const SramBankParams& p = out.params;
+    if (p.size_bytes % p.word_bytes != 0) {
+        const bool word_inherited = word && word->entry.path != child(bank.path, "word_bytes");
+        const std::string word_from = word_inherited ? " from " + word->entry.path : "";
+        r.fail(size->entry.key_node, size->entry.value, size->entry.path, "expected a multiple of word_bytes (" + std::to_string(p.word_bytes) + word_from + "), got " + std::to_string(p.size_bytes) + " bytes");
+    }
+    const Entry& base = *bank.base;
+    if (out.base % p.word_bytes != 0)
+        r.fail(base.key_node, base.value, base.path, "expected a multiple of word_bytes (" + std::to_string(p.word_bytes) + "), got " + hex(out.base));
+    if (out.base + p.size_bytes > ADDRESS_SPACE_END)
+        r.fail(base.key_node, base.value, base.path, "expected the window to end at or below 2^32 (0x100000000), got [" + hex(out.base) + ", " + hex(out.base + p.size_bytes) + ") of " + std::to_string(p.size_bytes) + " bytes");
+    return out;
+}
+
+uint64_t clock_hz(const Reader& r, const YAML::Node& node) {
+    const std::vector<Entry> clock = r.entries(node, "clock", CLOCK_KEYS);
+    const Entry* mhz = find(clock, "frequency_mhz");
+    const Entry* hz = find(clock, "frequency_hz");
+    if (!mhz && !hz) r.fail(node, YAML::Node(), "clock.frequency_mhz", "expected a frequency, got nothing (neither frequency_mhz nor frequency_hz is given)");
+    if (mhz && hz) {
+        const Entry& later = line_of(mhz->key_node) > line_of(hz->key_node) ? *mhz : *hz;
+        r.fail(later.key_node, later.value, later.path, "expected one of frequency_mhz and frequency_hz, got both");
+    }
+    if (hz) return r.unsigned_value(*hz, 1, MAX_CLOCK_FREQUENCY_HZ, "a whole number of Hz from 1 to 10^12 (1 THz)");
+    const std::string want = "a number of MHz above 0 and at most 10^6 (1 THz), with at most 6 decimals";
+    std::optional<uint64_t> v;
+    if (mhz->value.IsScalar() && !is_quoted(mhz->value)) v = parse_mhz(mhz->value.Scalar());
+    if (!v || *v == 0 || *v > MAX_CLOCK_FREQUENCY_HZ) r.expected(*mhz, want);
+    return *v;
+}
+
+PlatformConfig build(const Reader& r, const YAML::Node& root) {
+    PlatformConfig out;
+    out.file = r.file();
+    if (!root.IsDefined() || root.IsNull())
+        r.fail(root, YAML::Node(), "", "expected a platform map with keys " + join(TOP_KEYS) + ", got an empty document");
+    const std::vector<Entry> top = r.entries(root, "", TOP_KEYS);
+    for (const char* required : {"name", "clock", "banks"})
+        if (!find(top, required)) r.fail(root, YAML::Node(), required, "expected a top-level key (a platform needs name, clock and banks), got nothing (the key is missing)");
+
+    out.name = r.text_value(*find(top, "name"), "a platform name");
+    out.clock_frequency_hz = clock_hz(r, find(top, "clock")->value);
+    out.clock = Clock::from_frequency_hz(out.clock_frequency_hz);
+
+    if (const Entry* section = find(top, "interconnect")) {
+        for (const Entry& e : r.entries(section->value, section->path, INTERCONNECT_KEYS)) {
+            if (e.key == "arbitration")
+                out.interconnect.arbitration = r.enum_value(e, ARBITER_KIND_NAMES);
+            if (e.key == "hop_cycles")
+                out.interconnect.hop_cycles =
+                    r.unsigned_value(e, 0, MAX_LATENCY_CYCLES, expectation(Kind::Cycles));
+        }
+    }
+    if (const Entry* section = find(top, "simulation")) {
+        for (const Entry& e : r.entries(section->value, section->path, SIMULATION_KEYS))
+            out.quantum_cycles =
+                r.unsigned_value(e, 1, MAX_LATENCY_CYCLES, expectation(Kind::PositiveCycles));
+    }
+
+    std::optional<BankFile> defaults;
+    if (const Entry* section = find(top, "bank_defaults"))
+        defaults = r.bank_file(section->value, section->path, false);
+
+    const Entry& banks = *find(top, "banks");
+    if (!banks.value.IsSequence() || banks.value.size() == 0)
+        r.fail(banks.key_node, banks.value, banks.path, "expected a list of at least one bank, got " + (banks.value.IsSequence() ? std::string("an empty list") : describe(banks.value)));
+
+    std::vector<BankFile> files;
+    files.reserve(banks.value.size());
+    for (size_t i = 0; i < banks.value.size(); ++i)
+        files.push_back(r.bank_file(banks.value[i], "banks[" + std::to_string(i) + "]", true));
+    for (const BankFile& file : files) {
+        BankConfig bank = resolve_bank(r, file, defaults ? &*defaults : nullptr);
+        for (size_t j = 0; j < out.banks.size(); ++j) {
+            const BankConfig& other = out.banks[j];
+            if (other.name == bank.name)
+                r.fail(file.name->key_node, file.name->value, file.name->path, "expected a unique bank name, got \"" + bank.name + "\" again (first at " + files[j].path + ", line " + std::to_string(other.line) + ")");
+            uint64_t end = bank.base + bank.params.size_bytes;
+            uint64_t other_end = other.base + other.params.size_bytes;
+            if (bank.base < other_end && other.base < end)
+                r.fail(file.base->key_node, file.base->value, file.base->path, "expected a window that overlaps no other bank, got bank \"" + bank.name + "\" [" + hex(bank.base) + ", " + hex(end) + ") overlapping bank \"" + other.name + "\" [" + hex(other.base) + ", " + hex(other_end) + ") (" + files[j].path + ", line " + std::to_string(other.line) + ")");
+        }
+        out.banks.push_back(std::move(bank));
+    }
+    return out;
+}
+
+// ---- Overrides -----------------------------------------------------------------------------
+
+/// Applies one `key.path=value` to the document. A section that exists but is not a map is left
+/// alone: validation then reports the file's own error at its line.
+void apply_override(Reader& r, YAML::Node& root, const std::string& text) {
+    const std::string origin = "--set " + text;
+    const size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0)
+        throw ConfigError(origin, 0, 0, "expected key.path=value, got " + text);
+    const std::string path = text.substr(0, eq);
+
+    YAML::Node value;
+    try {
+        value = YAML::Load(text.substr(eq + 1));
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(origin, 0, 0, path + ": expected a YAML value, got " + text.substr(eq + 1) + " (" + e.msg + ")");
+    }
+
+    // Split "section[selector].key" into its parts.
+    const size_t dot = path.find('.');
+    std::string section = path.substr(0, dot);
+    const std::string key = dot == std::string::npos ? "" : path.substr(dot + 1);
+    std::string selector;
+    bool has_selector = false;
+    if (const size_t open = section.find('['); open != std::string::npos) {
+        if (section.back() != ']')
+            throw ConfigError(origin, 0, 0, path + ": unknown setting; expected banks[<index or name>].<key>");
+        selector = section.substr(open + 1, section.size() - open - 2);
+        section = section.substr(0, open);
+        has_selector = true;
+    }
+
+    std::vector<std::string> allowed;
+    if (section == "clock") allowed = CLOCK_KEYS;
+    else if (section == "interconnect") allowed = INTERCONNECT_KEYS;
+    else if (section == "simulation") allowed = SIMULATION_KEYS;
+    else if (section == "bank_defaults") allowed = bank_keys(false);
+    else if (section == "banks") allowed = bank_keys(true);
+    const bool is_name = section == "name" && dot == std::string::npos && !has_selector;
+    const bool bad_shape = (section == "banks") != has_selector || dot == std::string::npos ||
+                           key.find('.') != std::string::npos;
+    const bool known_key = std::find(allowed.begin(), allowed.end(), key) != allowed.end();
+    if (!is_name && (allowed.empty() || bad_shape || !known_key)) {
+        const bool key_typo = !allowed.empty() && !bad_shape;
+        const std::string keys = section + " are " + join(allowed);
+        const std::string hint = key_typo ? suggestion(key, allowed) + "; the keys of " + keys : "";
+        throw ConfigError(origin, 0, 0, path + ": unknown setting" + hint + "; settable paths are name, clock.<key>, interconnect.<key>, simulation.<key>, bank_defaults.<key>, banks[<index or name>].<key>");
+    }
+    if (!root.IsMap() && root.IsDefined() && !root.IsNull()) return;
+    if (is_name) {
+        root["name"] = value;
+        r.mark_override(value, text);
+        return;
+    }
+
+    YAML::Node map;
+    if (section == "banks") {
+        YAML::Node banks = root["banks"];
+        if (!banks.IsSequence()) return;
+        std::optional<uint64_t> index = parse_unsigned(selector);
+        std::vector<std::string> names;
+        for (size_t i = 0; i < banks.size(); ++i) {
+            const YAML::Node name = banks[i].IsMap() ? banks[i]["name"] : YAML::Node();
+            names.push_back(name.IsScalar() ? name.Scalar() : "?");
+            if (!index && name.IsScalar() && name.Scalar() == selector) index = i;
+        }
+        if (!index || *index >= banks.size())
+            throw ConfigError(origin, 0, 0, path + ": no such bank; expected an index from 0 to " + std::to_string(banks.size() - 1) + " or one of the names " + join(names) + ", got " + selector);
+        map = banks[static_cast<size_t>(*index)];
+    } else {
+        map = root[section];
+        if (!map.IsDefined() || map.IsNull()) {
+            root[section] = YAML::Node(YAML::NodeType::Map);
+            map = root[section];
+        }
+    }
+    if (!map.IsMap()) return;
+
+    // Setting one form of a pair removes the other form from the same map.
+    std::vector<std::string> other_forms;
+    if (section == "clock") other_forms = CLOCK_KEYS;
+    if (const BankKey* desc = find_bank_key(key))
+        for (const BankKey& k : BANK_KEYS)
+            if (k.same_target(*desc)) other_forms.emplace_back(k.key);
+    for (const std::string& form : other_forms)
+        if (form != key) map.remove(form);
+    map[key] = value;
+    r.mark_override(value, text);
+}
+
+PlatformConfig parse(const std::string& yaml_text, const std::string& file_name,
+                     const std::vector<std::string>& overrides) {
+    Reader r(file_name);
+    std::vector<YAML::Node> documents;
+    try {
+        documents = YAML::LoadAll(yaml_text);
+    } catch (const YAML::ParserException& e) {
+        throw ConfigError(file_name, e.mark.line + 1, e.mark.column + 1, "YAML syntax error: " + e.msg);
+    }
+    if (documents.size() > 1) {
+        throw ConfigError(file_name, line_of(documents[1]), 0, "expected one YAML document, got " + std::to_string(documents.size()));
+    }
+    YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
+    try {
+        for (const std::string& text : overrides) apply_override(r, root, text);
+        return build(r, root);
+    } catch (const YAML::Exception& e) {
+        // Every node access above is type-checked first; this is the net under a yaml-cpp
+        // surprise, so it still ends as a ConfigError with a position, never an abort.
+        int line = e.mark.is_null() ? 0 : e.mark.line + 1;
+        int column = e.mark.is_null() ? 0 : e.mark.column + 1;
+        throw ConfigError(file_name, line, column, "cannot read the platform: " + e.msg);
+    }
+}
+
+std::string read_file(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw ConfigError(path, 0, 0, "cannot open: it is a directory");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError(path, 0, 0, std::string("cannot open: ") + std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw ConfigError(path, 0, 0, "cannot read: " + std::string(std::strerror(errno)));
+    return text.str();
+}
+
+} // namespace
+
+PlatformConfig load_platform(const std::string& path) { return load_platform(path, {}); }
+
+PlatformConfig parse_platform(const std::string& yaml_text, const std::string& file_name) {
+    return parse(yaml_text, file_name, {});
+}
+
+PlatformConfig load_platform(const std::string& path, const std::vector<std::string>& overrides) {
+    return parse(read_file(path), path, overrides);
+}
+
+PlatformConfig parse_platform(const std::string& yaml_text, const std::string& file_name,
+                              const std::vector<std::string>& overrides) {
+    return parse(yaml_text, file_name, overrides);
+}
+
+} // namespace emsim
