@@ -1,0 +1,102 @@
+#pragma once
+// What one `emsim run` produces, as plain data: the runtime operations, the simulated faults, the
+// energy windows, the expectation results and the end-of-run statistics. The runtime host fills
+// it; the trace writers (trace_writers.h) turn it into files. Nothing here knows SystemC, so the
+// writers can be tested on hand-made records. Units are in every name.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace emsim {
+
+/// One runtime operation (alloc, free, realloc, read, write, mark, release, seal, check, power,
+/// dma). Cycles are platform clock cycles since time zero.
+struct OpRecord {
+    uint64_t index = 0;        ///< 0, 1, 2 ... in execution order
+    int step_line = 0;         ///< scenario line of the step that issued it
+    std::string name;          ///< the block name (as:/block:), marker, bank or DMA stream
+    std::string op;            ///< step kind name: "alloc", "free", ...
+    std::string heap;          ///< allocator name, or empty
+    uint64_t size_bytes = 0;   ///< requested size (alloc/realloc), or bytes moved (read/write)
+    uint64_t address = 0;      ///< result address (alloc/realloc) or the address used
+    uint64_t start_cycle = 0;
+    uint64_t end_cycle = 0;
+    uint64_t latency_cycles() const { return end_cycle - start_cycle; }
+    uint64_t compute_cycles = 0; ///< charged for the runtime's own steps (cpu section)
+    uint32_t steps = 0;          ///< algorithm steps the runtime reported
+    uint32_t loads = 0;          ///< metadata (or data) loads that went to the bus
+    uint32_t stores = 0;
+    uint64_t wait_cycles = 0;    ///< contention: arbitration + bank busy, summed over accesses
+    std::string result;          ///< "ok" or an RtStatus name ("NoMemory"), or "bus_error"
+    std::vector<std::string> banks; ///< banks touched, sorted by name
+    uint64_t energy_fj = 0;      ///< dynamic energy of this op's accesses
+};
+
+/// A simulated fault: data, not an error of the simulator.
+struct FaultRecord {
+    uint64_t cycle = 0;
+    std::string kind;     ///< "bus_error", "runtime_invariant"
+    uint64_t address = 0;
+    std::string bank;     ///< empty when unmapped
+    std::string access;   ///< "read" or "write"
+    std::string reason;   ///< Refusal name ("powered_off", "retention", "unmapped", ...)
+    std::string op;       ///< the operation during which it happened
+    std::string heap;
+    int step_line = 0;
+};
+
+/// One row of energy.csv: one bank over one window [start_cycle, end_cycle).
+struct EnergyWindow {
+    std::string bank;
+    uint64_t start_cycle = 0;
+    uint64_t end_cycle = 0;
+    uint64_t dynamic_fj = 0;
+    uint64_t leakage_fj = 0;
+    uint64_t transition_fj = 0;
+    std::string state; ///< state at the end of the window ("active", ..., "transition")
+};
+
+struct ExpectationResult {
+    int line = 0;
+    std::string what;    ///< e.g. "max_latency_cycles <= 400 (op alloc)"
+    bool passed = false;
+    std::string detail;  ///< e.g. "worst was 512 cycles (op 17, line 40)"
+};
+
+/// Per-bank totals for the summary.
+struct BankTotals {
+    uint64_t reads = 0;
+    uint64_t writes = 0;
+    uint64_t dynamic_fj = 0;
+    uint64_t leakage_fj = 0;
+    uint64_t transition_fj = 0;
+    std::map<std::string, uint64_t> time_ps_by_state; ///< "active", ..., "transition"
+};
+
+/// Allocator statistics at the end of the run, as name -> number (bytes, counts, fractions).
+using AllocatorStats = std::map<std::string, double>;
+
+struct RunRecord {
+    std::string scenario;       ///< scenario name
+    std::string scenario_file;
+    std::string platform;       ///< platform name
+    std::string mode;           ///< "lt" or "at"
+    uint64_t seed = 0;
+    uint64_t clock_period_ps = 0;
+    uint64_t end_cycle = 0;
+    std::vector<OpRecord> ops;
+    std::vector<FaultRecord> faults;
+    std::vector<EnergyWindow> energy;              ///< sorted by start_cycle, then bank
+    std::map<std::string, BankTotals> banks;       ///< by bank name
+    std::map<std::string, uint64_t> energy_by_owner_fj; ///< heap, pool or block name -> dynamic fJ
+    std::map<std::string, AllocatorStats> allocators;   ///< by allocator name
+    std::vector<ExpectationResult> expectations;
+    /// DMA slices for trace.json: stream name -> [start_cycle, end_cycle) of each active span.
+    std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> dma_spans;
+    /// Bank power-state changes for trace.json counters: bank -> (cycle, state name).
+    std::map<std::string, std::vector<std::pair<uint64_t, std::string>>> power_changes;
+};
+
+} // namespace emsim

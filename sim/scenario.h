@@ -1,0 +1,210 @@
+#pragma once
+// A scenario: the platform it runs on, the runtime allocators it creates and where they live, the
+// DMA streams it may start, and the steps the runtime host executes in order. This header is the
+// resolved form (no optionals the executor must guess about); scenario.cpp reads it from YAML and
+// validates everything that can be checked without simulating: unknown keys, wrong types, names
+// that are not defined (an allocator, a block bound with `as:`, a bank, a DMA stream, a stack
+// marker), impossible values. Every error is a ConfigError `file:line:column: key.path: expected
+// ..., got ...` and `emsim run` exits with status 2.
+//
+// Grammar (YAML). Sizes in bytes, times in cycles of the platform clock unless the key says
+// otherwise. `?` marks optional keys with the default after `=`.
+//
+//   name: quickstart                  # identifier; default output folder out/<name>
+//   platform: platforms/minimal.yaml  # relative to this file
+//   seed: 42                          # ? = 1; drives random_workload and DMA patterns
+//   mode: lt | at                     # ? = lt; `emsim run --mode` wins
+//   energy_window_cycles: 10000       # ? = 10000; rows of energy.csv
+//   allocators:                       # created in order before step 1 (setup is not timed)
+//     - name: heap                    # identifier, unique among allocators
+//       kind: tlsf | pool | tiered | static | stack
+//       bank: ram0                    # the bank it lives in ...
+//       offset: 0                     # ? = 0: ... at this offset into the bank
+//       size: 8192                    # bytes of target memory it owns (metadata included)
+//       guarded: true                 # ? = true: `seal` applies to it (tlsf, pool, tiered)
+//       # kind: pool
+//       block_size: 64                # payload bytes per block
+//       # kind: tiered
+//       classes: [16, 32, 64, 128, 256, 512, 1024]   # block sizes; the region is split evenly
+//       huge: heap                    # ? : a tlsf allocator for requests above the largest class
+//       max_waste_ratio: 4            # ? = 4: never serve from a class > ratio x request
+//   dma:                              # traffic from a second initiator, started by `dma` steps
+//     - name: rx
+//       pattern: sequential | random | fixed_rate
+//       bank: ram1                    # streams over [offset, offset + size) of this bank
+//       offset: 0                     # ? = 0
+//       size: 4096
+//       burst: 16                     # ? = 16 bytes per transaction
+//       period_cycles: 8              # fixed_rate only (required there)
+//       write_percent: 100            # ? = 100
+//   steps: [ ... ]                    # see Step; each is a one-key map naming its kind
+//
+// Steps (the one key names the kind; its value is a map of arguments):
+//   alloc:   {heap: H, size: N, align: A?, as: NAME?, deadline_steps: D?}
+//            tlsf with deadline_steps -> allocate_deterministic. Binds the block to NAME.
+//   free:    {block: NAME}                       the allocator is the one NAME came from
+//   realloc: {block: NAME, size: N}              tlsf only; NAME is rebound to the new address
+//   read:    {block: NAME, bytes: N?}            user data traffic; bytes ? = the block's size
+//   write:   {block: NAME, bytes: N?}
+//   read:    {address: 0x20000000, bytes: N}     or a raw range
+//   write:   {address: 0x20000000, bytes: N}
+//   mark:    {heap: STACK, as: MARKER}           stack allocator marker
+//   release: {heap: STACK, marker: MARKER}       LIFO release (out of order -> OutOfOrder)
+//   seal:    {}                                  zero-dynamic-allocation policy on
+//   repeat:  {count: N, steps: [...]}            names bound inside stay bound after
+//   random_workload: {heap: H, count: N, size: {min: A, max: B}, lifetime: {min: C, max: D},
+//                     as: PREFIX?}
+//            N allocations of uniform size in [A, B]; each is freed after a uniform number of
+//            later allocations in [C, D] (0 = freed at once); the rest are freed at the end.
+//   wait:    {cycles: N} | {ns: N} | {us: N}
+//   dma:     {name: D, action: start | stop, count: N?}   count ? = unbounded until stop
+//   power:   {bank: B, state: active | standby | retention | off}
+//   check:   {heap: H}                           runs the allocator's integrity check (timed)
+//   expect:  {...}                               see Expectation; `at: end` defers it
+//
+// Expectations (keys of one `expect:` map; several keys = several expectations):
+//   max_latency_cycles: N   {op: alloc?, heap: H?}  every matching op so far (or at end)
+//   no_faults: true
+//   fault: {kind: bus_error, address: A?, bank: B?, count: N?}   at least one (or exactly N)
+//   energy_max_uj: X        {bank: B?}          total energy so far
+//   heap_free_min: N        {heap: H}           free bytes of the allocator now
+//   result: STATUS                              status of the previous op (e.g. NoMemory)
+//   at: end                                     check after the last step instead of here
+//
+// Later issues add steps (MPU, domains, partitions, power manager) as new kinds: the grammar
+// never needs a new top-level shape, and an unknown step kind is an error listing the known ones.
+
+#include "models/clock.h"
+#include "models/power_state.h"
+#include "models/traffic_generator.h"
+#include "sim/platform_config.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace emsim {
+
+enum class AllocatorKind { Tlsf, Pool, Tiered, Static, Stack };
+
+constexpr EnumName<AllocatorKind> ALLOCATOR_KIND_NAMES[] = {
+    {AllocatorKind::Tlsf, "tlsf"},     {AllocatorKind::Pool, "pool"},
+    {AllocatorKind::Tiered, "tiered"}, {AllocatorKind::Static, "static"},
+    {AllocatorKind::Stack, "stack"},
+};
+
+struct AllocatorSpec {
+    std::string name;
+    AllocatorKind kind = AllocatorKind::Tlsf;
+    std::string bank;
+    uint64_t offset_bytes = 0;
+    uint64_t size_bytes = 0;
+    uint64_t base = 0;               ///< resolved: bank base + offset
+    bool guarded = true;
+    uint32_t block_size_bytes = 0;   ///< pool
+    std::vector<uint32_t> classes;   ///< tiered: block sizes, ascending
+    std::string huge;                ///< tiered: a tlsf allocator's name, or empty
+    uint32_t max_waste_ratio = 4;    ///< tiered
+    int line = 0;
+};
+
+struct DmaSpec {
+    std::string name;
+    TrafficPatternKind pattern = TrafficPatternKind::Sequential;
+    std::string bank;
+    uint64_t offset_bytes = 0;
+    uint64_t size_bytes = 0;
+    uint64_t base = 0; ///< resolved: bank base + offset
+    uint32_t burst_bytes = 16;
+    Cycles period_cycles = 0;
+    uint32_t write_percent = 100;
+    int line = 0;
+};
+
+enum class StepKind {
+    Alloc, Free, Realloc, Read, Write, Mark, Release, Seal, Repeat, RandomWorkload,
+    Wait, Dma, Power, Check, Expect,
+};
+
+constexpr EnumName<StepKind> STEP_KIND_NAMES[] = {
+    {StepKind::Alloc, "alloc"},     {StepKind::Free, "free"},
+    {StepKind::Realloc, "realloc"}, {StepKind::Read, "read"},
+    {StepKind::Write, "write"},     {StepKind::Mark, "mark"},
+    {StepKind::Release, "release"}, {StepKind::Seal, "seal"},
+    {StepKind::Repeat, "repeat"},   {StepKind::RandomWorkload, "random_workload"},
+    {StepKind::Wait, "wait"},       {StepKind::Dma, "dma"},
+    {StepKind::Power, "power"},     {StepKind::Check, "check"},
+    {StepKind::Expect, "expect"},
+};
+
+enum class ExpectKind { MaxLatencyCycles, NoFaults, Fault, EnergyMaxUj, HeapFreeMin, Result };
+
+struct Expectation {
+    ExpectKind kind = ExpectKind::NoFaults;
+    bool at_end = false;
+    std::string op;        ///< MaxLatencyCycles filter: a step kind name, or empty = any op
+    std::string heap;      ///< MaxLatencyCycles filter / HeapFreeMin subject
+    std::string bank;      ///< EnergyMaxUj / Fault filter, or empty
+    uint64_t value = 0;    ///< cycles, bytes, or Fault count (0 = at least one)
+    double energy_uj = 0;  ///< EnergyMaxUj
+    std::string fault_kind;           ///< Fault: e.g. "bus_error"
+    std::optional<uint64_t> address;  ///< Fault filter
+    std::string status;               ///< Result: an RtStatus name, e.g. "NoMemory"
+    int line = 0;
+    int column = 0;
+};
+
+struct SizeRange {
+    uint32_t min_bytes = 0;
+    uint32_t max_bytes = 0;
+};
+
+struct Step {
+    StepKind kind = StepKind::Wait;
+    int line = 0;
+    int column = 0;
+    std::string heap;     ///< alloc, mark, release, random_workload, check
+    std::string block;    ///< free, realloc, read, write (a name bound by `as:`)
+    std::string as;       ///< alloc, mark (marker name), random_workload (prefix)
+    std::string marker;   ///< release
+    uint32_t size_bytes = 0;  ///< alloc, realloc
+    uint32_t align_bytes = 0; ///< alloc; 0 = the allocator's default
+    std::optional<uint32_t> deadline_steps; ///< alloc (tlsf)
+    std::optional<uint64_t> address;        ///< read/write of a raw range
+    std::optional<uint64_t> bytes;          ///< read/write length
+    uint64_t count = 0;                     ///< repeat, random_workload, dma (0 = unbounded)
+    std::vector<Step> body;                 ///< repeat
+    SizeRange size_range;                   ///< random_workload
+    SizeRange lifetime;                     ///< random_workload, in allocations
+    uint64_t wait_ps = 0;                   ///< wait (cycles are converted with the clock)
+    std::string dma;                        ///< dma
+    bool dma_start = true;                  ///< dma: start or stop
+    std::string bank;                       ///< power
+    PowerState state = PowerState::Active;  ///< power
+    std::vector<Expectation> expectations;  ///< expect
+};
+
+struct Scenario {
+    std::string file;
+    std::string name;
+    std::string platform_file; ///< resolved relative to `file`
+    PlatformConfig platform;   ///< loaded, with the platform overrides applied
+    uint64_t seed = 1;
+    TimingMode mode = TimingMode::Lt;
+    Cycles energy_window_cycles = 10000;
+    std::vector<AllocatorSpec> allocators;
+    std::vector<DmaSpec> dma;
+    std::vector<Step> steps;
+};
+
+/// Reads and validates a scenario and its platform. `overrides` are `key.path=value` (the
+/// `--set` option): paths starting with `platform.` go to the platform (without the prefix),
+/// the others to the scenario (`seed=7`, `allocators[heap].size=4096`, `steps[3].alloc.size=64`).
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
+
+/// The same from text; `file_name` names it in messages and resolves `platform:`.
+Scenario parse_scenario(const std::string& yaml_text, const std::string& file_name,
+                        const std::vector<std::string>& overrides = {});
+
+} // namespace emsim
