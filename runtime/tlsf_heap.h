@@ -322,7 +322,7 @@ public:
             const RtStatus s = validate_used(addr, u);
             r = s == RtStatus::Ok ? reallocate_core(u, size_bytes) : Result<Address>{s, 0};
         }
-        end_op(m_alloc_observed, observed_class(size_bytes));
+        end_op(m_realloc_observed, observed_class(size_bytes));
         return r;
     }
 
@@ -391,17 +391,23 @@ public:
         return c;
     }
 
-    /// Observed worst case per first-level class of the requested block size (allocate and
-    /// reallocate record under the request, free under the freed block). Classes >= fl_count()
-    /// (and requests too large to map) are recorded in the last class.
+    /// Observed worst case per first-level class (see class_of_block): allocate() and
+    /// reallocate() record under the block size of the request (allocate_deterministic under
+    /// allocate when it proceeds), free() under the freed block. Invalid requests are recorded in
+    /// class MAX_FL_COUNT - 1. History only: the guarantees never consult these tables.
+    /// All zero in firmware builds (EMSIM_RT_COUNT_STEPS = 0).
     const TlsfObservedCost& observed_alloc(uint32_t fl_class) const {
         return m_alloc_observed[fl_class < MAX_FL_COUNT ? fl_class : MAX_FL_COUNT - 1];
     }
     const TlsfObservedCost& observed_free(uint32_t fl_class) const {
         return m_free_observed[fl_class < MAX_FL_COUNT ? fl_class : MAX_FL_COUNT - 1];
     }
+    const TlsfObservedCost& observed_reallocate(uint32_t fl_class) const {
+        return m_realloc_observed[fl_class < MAX_FL_COUNT ? fl_class : MAX_FL_COUNT - 1];
+    }
 
-    /// Steps of the last public operation (0 in firmware builds: EMSIM_RT_COUNT_STEPS = 0).
+    /// Steps of the last public operation, queries included (0 in firmware builds:
+    /// EMSIM_RT_COUNT_STEPS = 0). Queries count no steps, only their loads.
     uint32_t last_op_steps() const { return m_meter.steps(); }
     /// Steps, loads and stores of the last public operation as counted by the heap itself (the
     /// loads and stores equal a CountingMemory's figures; 0 in firmware builds).
@@ -443,6 +449,7 @@ public:
 
     /// O(1): two bitmap loads, one head load and its size word (4 loads).
     TlsfFragmentation fragmentation() {
+        begin_op();
         TlsfFragmentation f{};
         f.free_bytes = m_diag.free_bytes;
         f.free_block_count = m_diag.free_block_count;
@@ -462,6 +469,7 @@ public:
     /// The exact largest free block (bytes, header included): walks the highest non-empty list,
     /// O(length of that list). 0 if nothing is free.
     uint32_t largest_free_block_exact() {
+        begin_op();
         if (m_control == 0)
             return 0;
         const uint32_t fl_map = ld(m_control + CTRL_FL_BITMAP);
@@ -492,6 +500,7 @@ public:
     /// configured classes, the first-level bitmap empty iff nothing is free, and the counters
     /// consistent (used + free = capacity, peak >= used). 2 loads.
     bool invariants_hold() {
+        begin_op();
         const TlsfDiagnostics& d = m_diag;
         if (d.used_bytes + d.free_bytes != d.capacity_bytes)
             return false;
@@ -522,6 +531,7 @@ public:
     ///  - the free blocks counted in the lists are exactly those of the physical walk (count and
     ///    bytes), and the counters (free, used, allocation count) agree with the walk.
     RtStatus check_integrity() {
+        begin_op();
         if (m_control == 0)
             return m_diag.capacity_bytes == 0 ? RtStatus::Ok : RtStatus::Corrupt;
         if (ld(m_control + CTRL_MAGIC) != TLSF_MAGIC)
@@ -624,6 +634,7 @@ public:
     /// Block bytes (header included) of the live allocation at payload `addr`, validated as in
     /// free(); 0 if it is not one. For tests and tooling; O(regions).
     uint32_t block_size_of(Address addr) {
+        begin_op();
         UsedBlock u{};
         return validate_used_impl(addr, u) == RtStatus::Ok ? u.bytes : 0;
     }
@@ -632,6 +643,7 @@ public:
     /// address order (sentinel excluded). For tests and dumps; O(blocks). Returns false if the
     /// region does not exist.
     template <class Visit> bool for_each_block(uint32_t index, Visit&& visit) {
+        begin_op();
         if (m_control == 0 || index >= m_diag.region_count)
             return false;
         const Address first = ld(region_entry(index) + 0);
@@ -1231,6 +1243,7 @@ private:
     uint32_t m_op_stores = 0;
     TlsfObservedCost m_alloc_observed[MAX_FL_COUNT]{};
     TlsfObservedCost m_free_observed[MAX_FL_COUNT]{};
+    TlsfObservedCost m_realloc_observed[MAX_FL_COUNT]{};
 };
 
 } // namespace emsim::rt

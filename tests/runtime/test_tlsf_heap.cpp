@@ -313,6 +313,20 @@ TEST(TlsfHeap, MultipleRegionsServeRequestsAndStaySeparate) {
     EXPECT_EQ(rig.heap.check_integrity(), RtStatus::Ok);
 }
 
+TEST(TlsfHeap, AdjacentRegionsNeverMergeAcrossTheirSentinel) {
+    Rig rig(16384);
+    init_one(rig, 8192);
+    ASSERT_EQ(rig.heap.add_region(BASE + 8192, 8192), RtStatus::Ok);
+    std::vector<Address> live;
+    for (Result<Address> r = rig.heap.allocate(100); r.ok(); r = rig.heap.allocate(100))
+        live.push_back(r.value);
+    for (Address a : live)
+        ASSERT_EQ(rig.heap.free(a), RtStatus::Ok);
+    EXPECT_EQ(rig.layout(1), (std::vector<BlockView>{{Free, 8192 - 8}}));
+    EXPECT_EQ(rig.layout(0).size(), 1u);
+    EXPECT_EQ(rig.heap.check_integrity(), RtStatus::Ok);
+}
+
 TEST(TlsfHeap, RegionBoundariesAreTrimmedAndBadRegionsRefused) {
     Rig rig(3 * 0x10000, TlsfParams{4, 16, 16, 2});
     EXPECT_EQ(rig.heap.add_region(0, 4096), RtStatus::InvalidRegion) << "address 0";
@@ -695,6 +709,10 @@ TEST(TlsfHeap, ObservedWorstCasePerClassNeverExceedsTheGuarantee) {
         EXPECT_LE(of.max_accesses, fb.accesses()) << "class " << f;
     }
     EXPECT_GE(classes_seen, 4u);
+    // Reallocations are recorded apart (a move copies data, so its bound is larger).
+    const Address a = live.back();
+    ASSERT_TRUE(rig.heap.reallocate(a, 40).ok());
+    EXPECT_EQ(rig.heap.observed_reallocate(rig.heap.class_of_block(48)).ops, 1u);
 }
 
 } // namespace
