@@ -16,7 +16,7 @@ namespace emsim {
 ///   "free":  {same},                   // 64 KiB arena, CountingMemory
 ///   "ops_per_s", "ops_per_s_policy",   // native, DirectMemory
 ///   "efficiency", "efficiency_min", "efficiency_definition", "efficiency_occupied",
-///   "efficiency_fitted_params": {...}, // the same fill with a control structure sized for 64 KiB
+///   "efficiency_by_params": [...],     // the same fill with control structures sized for 64 KiB
 ///   "arenas": {"16384": {alloc, free}, "65536": {...}, "1048576": {...}}
 /// }
 nlohmann::json bench_tlsf();
