@@ -1,5 +1,6 @@
 #include "models/traffic_generator.h"
 
+#include "models/blocking_initiator.h"
 #include "models/random.h"
 
 #include <algorithm>
@@ -31,27 +32,17 @@ std::vector<TrafficRequest> make_traffic(const TrafficPattern& p, uint64_t seed)
 TrafficGenerator::TrafficGenerator(sc_core::sc_module_name name,
                                    const TrafficGeneratorParams& params, const Clock& clock,
                                    std::vector<TrafficRequest> requests)
-    : sc_module(name), out("out"), m_params(params), m_clock(clock),
-      m_requests(std::move(requests)) {
-    out.register_nb_transport_bw(this, &TrafficGenerator::nb_transport_bw);
-    out.register_invalidate_direct_mem_ptr(this, &TrafficGenerator::invalidate_direct_mem_ptr);
+    : sc_module(name), m_port("out", params.mode, clock), out(m_port.socket), m_params(params), m_clock(clock), m_requests(std::move(requests)) {
+    m_port.on_invalidate = [this](uint64_t start, uint64_t end) {
+        invalidate_direct_mem_ptr(start, end);
+    };
     uint32_t longest = 4;
     for (const TrafficRequest& r : m_requests) longest = std::max(longest, r.length_bytes);
     m_buffer.assign(longest, 0);
     if (m_params.keep_records) m_records.reserve(m_requests.size());
-    // The global quantum is one per simulation; every generator of a platform shares the value.
+    // The global quantum is one per simulation; every initiator of a platform shares the value.
     tlm_utils::tlm_quantumkeeper::set_global_quantum(clock.to_time(params.quantum_cycles));
-    m_quantum.reset();
     SC_THREAD(run);
-}
-
-void TrafficGenerator::run() {
-    if (m_params.mode == TimingMode::At)
-        run_at();
-    else
-        run_lt();
-    m_done = true;
-    m_done_event.notify(sc_core::SC_ZERO_TIME);
 }
 
 void TrafficGenerator::prepare(tlm::tlm_generic_payload& trans, const TrafficRequest& request) {
@@ -90,10 +81,39 @@ void TrafficGenerator::record(const TrafficRequest&, const tlm::tlm_generic_payl
     m_records.push_back(rec);
 }
 
-// ---------------------------------------------------------------------------------------------
-// LT
+void TrafficGenerator::run() {
+    for (const TrafficRequest& request : m_requests) {
+        const sc_time not_before = m_clock.to_time(request.not_before_cycle);
+        if (not_before > m_port.now()) m_port.advance(not_before - m_port.now());
+        const sc_time issued = m_port.now();
+        tlm::tlm_generic_payload& trans = m_payloads.allocate();
+        bool via_dmi = false;
+        if (m_params.mode == TimingMode::LtDmi && try_dmi(request)) {
+            via_dmi = true;
+            trans.set_response_status(tlm::TLM_OK_RESPONSE);
+        } else {
+            prepare(trans, request);
+            m_port.transport(trans);
+            if (m_params.mode == TimingMode::LtDmi && trans.is_dmi_allowed() &&
+                trans.get_response_status() == tlm::TLM_OK_RESPONSE) {
+                DmiRegion region;
+                if (out->get_direct_mem_ptr(trans, region.dmi))
+                    m_dmi[region.dmi.get_start_address()] = region;
+            }
+        }
+        record(request, trans, issued, m_port.now(), via_dmi);
+        trans.release();
+    }
+    for (auto& [start, region] : m_dmi) report_dmi_usage(start, region);
+    m_port.sync();
+    m_done = true;
+    m_done_event.notify(sc_core::SC_ZERO_TIME);
+}
 
-bool TrafficGenerator::try_dmi(const TrafficRequest& request, sc_time& local) {
+// ---------------------------------------------------------------------------------------------
+// LT + DMI
+
+bool TrafficGenerator::try_dmi(const TrafficRequest& request) {
     auto it = m_dmi.upper_bound(request.address);
     if (it == m_dmi.begin()) return false;
     --it;
@@ -110,11 +130,11 @@ bool TrafficGenerator::try_dmi(const TrafficRequest& request, sc_time& local) {
             m_buffer[i] = static_cast<uint8_t>(request.address + i);
         std::memcpy(memory, m_buffer.data(), request.length_bytes);
         region.write_words += words;
-        local += region.dmi.get_write_latency() * static_cast<double>(words);
+        m_port.advance(region.dmi.get_write_latency() * static_cast<double>(words));
     } else {
         std::memcpy(m_buffer.data(), memory, request.length_bytes);
         region.read_words += words;
-        local += region.dmi.get_read_latency() * static_cast<double>(words);
+        m_port.advance(region.dmi.get_read_latency() * static_cast<double>(words));
     }
     return true;
 }
@@ -136,39 +156,7 @@ void TrafficGenerator::report_dmi_usage(uint64_t start, DmiRegion& region) {
     region.read_words = region.write_words = 0;
 }
 
-void TrafficGenerator::run_lt() {
-    tlm::tlm_generic_payload& trans = m_payloads.allocate();
-    for (const TrafficRequest& request : m_requests) {
-        const sc_time not_before = m_clock.to_time(request.not_before_cycle);
-        if (not_before > m_quantum.get_current_time())
-            m_quantum.set(not_before - sc_core::sc_time_stamp());
-        const sc_time issued = m_quantum.get_current_time();
-        sc_time local = m_quantum.get_local_time();
-        bool via_dmi = false;
-        if (m_params.mode == TimingMode::LtDmi && try_dmi(request, local)) {
-            via_dmi = true;
-            trans.set_response_status(tlm::TLM_OK_RESPONSE);
-            trans.get_extension<AccessInfo>()->reset();
-        } else {
-            prepare(trans, request);
-            out->b_transport(trans, local);
-            if (m_params.mode == TimingMode::LtDmi && trans.is_dmi_allowed() &&
-                trans.get_response_status() == tlm::TLM_OK_RESPONSE) {
-                DmiRegion region;
-                if (out->get_direct_mem_ptr(trans, region.dmi))
-                    m_dmi[region.dmi.get_start_address()] = region;
-            }
-        }
-        m_quantum.set(local);
-        record(request, trans, issued, m_quantum.get_current_time(), via_dmi);
-        if (m_quantum.need_sync()) m_quantum.sync();
-    }
-    for (auto& [start, region] : m_dmi) report_dmi_usage(start, region);
-    m_quantum.sync();
-    trans.release();
-}
-
-void TrafficGenerator::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
+void TrafficGenerator::invalidate_direct_mem_ptr(uint64_t start, uint64_t end) {
     for (auto it = m_dmi.begin(); it != m_dmi.end();) {
         const tlm::tlm_dmi& dmi = it->second.dmi;
         if (dmi.get_end_address() < start || dmi.get_start_address() > end) {
@@ -178,48 +166,6 @@ void TrafficGenerator::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uin
         report_dmi_usage(it->first, it->second); // the counts outlive the region
         it = m_dmi.erase(it);
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// AT
-
-void TrafficGenerator::run_at() {
-    for (const TrafficRequest& request : m_requests) {
-        const sc_time not_before = m_clock.to_time(request.not_before_cycle);
-        if (not_before > sc_core::sc_time_stamp()) wait(not_before - sc_core::sc_time_stamp());
-        const sc_time issued = sc_core::sc_time_stamp();
-        tlm::tlm_generic_payload& trans = m_payloads.allocate();
-        prepare(trans, request);
-        m_response_arrived = false;
-        tlm::tlm_phase phase = tlm::BEGIN_REQ;
-        sc_time delay = sc_core::SC_ZERO_TIME;
-        const tlm::tlm_sync_enum reply = out->nb_transport_fw(trans, phase, delay);
-        if (reply == tlm::TLM_COMPLETED || (reply == tlm::TLM_UPDATED && phase == tlm::BEGIN_RESP)) {
-            m_response_time = sc_core::sc_time_stamp() + delay;
-            wait(delay);
-        } else {
-            // END_REQ (returned or still to come) only frees the request channel; with one
-            // transaction outstanding the response is all we wait for.
-            while (!m_response_arrived) wait(m_response_event);
-            if (m_response_time > sc_core::sc_time_stamp())
-                wait(m_response_time - sc_core::sc_time_stamp());
-        }
-        record(request, trans, issued, m_response_time, false);
-        trans.release();
-    }
-}
-
-tlm::tlm_sync_enum TrafficGenerator::nb_transport_bw(tlm::tlm_generic_payload&,
-                                                     tlm::tlm_phase& phase, sc_time& delay) {
-    if (phase == tlm::END_REQ) return tlm::TLM_ACCEPTED;
-    if (phase == tlm::BEGIN_RESP) {
-        m_response_time = sc_core::sc_time_stamp() + delay;
-        m_response_arrived = true;
-        m_response_event.notify(delay);
-        return tlm::TLM_COMPLETED;
-    }
-    SC_REPORT_ERROR(name(), "illegal phase on the backward path");
-    return tlm::TLM_COMPLETED;
 }
 
 } // namespace emsim

@@ -6,14 +6,13 @@
 // are made by make_traffic(); the generator only replays.
 
 #include "models/access_info.h"
+#include "models/blocking_initiator.h"
 #include "models/clock.h"
 #include "models/payload_pool.h"
 #include "models/units.h"
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/tlm_quantumkeeper.h>
 
 #include <cstdint>
 #include <map>
@@ -21,14 +20,6 @@
 #include <vector>
 
 namespace emsim {
-
-enum class TimingMode { Lt, LtDmi, At };
-
-constexpr EnumName<TimingMode> TIMING_MODE_NAMES[] = {
-    {TimingMode::Lt, "lt"},
-    {TimingMode::LtDmi, "lt_dmi"},
-    {TimingMode::At, "at"},
-};
 
 struct TrafficRequest {
     uint64_t address = 0;
@@ -76,8 +67,10 @@ struct TrafficGeneratorParams {
 };
 
 class TrafficGenerator : public sc_core::sc_module {
+    BlockingInitiator m_port; // first: `out` refers to its socket
+
 public:
-    tlm_utils::simple_initiator_socket<TrafficGenerator> out;
+    tlm::tlm_initiator_socket<>& out; ///< bind to the interconnect
 
     SC_HAS_PROCESS(TrafficGenerator);
     TrafficGenerator(sc_core::sc_module_name name, const TrafficGeneratorParams& params,
@@ -93,16 +86,12 @@ public:
 
 private:
     void run();
-    void run_lt();
-    void run_at();
     void prepare(tlm::tlm_generic_payload& trans, const TrafficRequest& request);
     void record(const TrafficRequest& request, const tlm::tlm_generic_payload& trans,
                 const sc_core::sc_time& issued, const sc_core::sc_time& ended, bool via_dmi);
-    bool try_dmi(const TrafficRequest& request, sc_core::sc_time& local);
+    bool try_dmi(const TrafficRequest& request);
 
-    tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
-                                       sc_core::sc_time& delay);
-    void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
+    void invalidate_direct_mem_ptr(uint64_t start, uint64_t end);
 
     struct DmiRegion {
         tlm::tlm_dmi dmi;
@@ -117,11 +106,7 @@ private:
     std::vector<TrafficRecord> m_records;
     std::vector<uint8_t> m_buffer;
     PayloadPool m_payloads;
-    tlm_utils::tlm_quantumkeeper m_quantum;
     std::map<uint64_t, DmiRegion> m_dmi; ///< keyed by start address
-    sc_core::sc_event m_response_event;
-    sc_core::sc_time m_response_time;
-    bool m_response_arrived = false;
     uint64_t m_completed = 0;
     uint64_t m_errors = 0;
     Cycles m_end_cycle = 0;
