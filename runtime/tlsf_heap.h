@@ -336,7 +336,7 @@ public:
     ///   remove  : unlink the head; list, SL word and FL bit become empty:     1 step, 3 L, 3 S
     ///   gap     : (align > 8 only) split a leading free block + insert:       2 steps, 3 L, 7 S
     ///   split   : write remainder header + successor's prev_phys + insert:    2 steps, 3 L, 8 S
-    ///             (the no-split branch costs 1 step, 1 L, 1 S: covered)
+    ///             (the no-split branch costs 1 step, 1 L, 2 S: covered)
     ///   header  : store the block's size word:                                1 S
     /// => align <= 8: 7 steps, 11 loads, 12 stores (23 accesses); align > 8: 9, 14, 19 (33).
     /// Invalid sizes and alignments return before any access.
