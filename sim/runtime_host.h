@@ -1,0 +1,114 @@
+#pragma once
+// RuntimeHost is the target model that runs emsim's real runtime (runtime/) on the simulated
+// memory system. It owns an initiator socket into the interconnect, the runtime's allocators
+// (placed in the banks the scenario names, their metadata living in simulated SRAM), and an
+// SC_THREAD that executes the scenario's steps in order. Every load and store the runtime makes
+// is one bus transaction (TlmMemory -> BusAccess), so an operation's latency is its bus
+// accesses' latency (bank timing, contention) plus the compute the runtime reports in steps
+// (`cpu` section: base + per_step x steps), and its energy is the banks' energy for those
+// accesses. A refused access (a bank that is off or in retention, an unmapped address) is a
+// recorded fault and the run goes on. It owns no output format: it fills a RunRecord.
+//
+// Allocator set-up happens before step 1 through debug transport: like a boot loader that has
+// already laid out memory, it costs no simulated time and no energy.
+
+#include "models/blocking_initiator.h"
+#include "models/dma_engine.h"
+#include "models/payload_pool.h"
+#include "runtime/heap_guard.h"
+#include "runtime/stack_allocator.h"
+#include "sim/platform.h"
+#include "sim/run_record.h"
+#include "sim/scenario.h"
+#include "sim/tlm_memory.h"
+
+#include <systemc>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace emsim {
+
+struct HostedAllocator; // runtime_host.cpp: one allocator of any kind behind one interface
+
+class RuntimeHost : public sc_core::sc_module, public BusAccess {
+    BlockingInitiator m_port; // first: `out` refers to its socket
+
+public:
+    tlm::tlm_initiator_socket<>& out; ///< bind to the interconnect
+
+    SC_HAS_PROCESS(RuntimeHost);
+    /// `platform` and `dma` must outlive the host; `dma` maps a scenario DMA name to its engine.
+    RuntimeHost(sc_core::sc_module_name name, const Scenario& scenario, Platform& platform,
+                TimingMode mode, std::map<std::string, DmaEngine*> dma);
+    ~RuntimeHost() override;
+
+    bool done() const { return m_done; }
+    /// Complete once done(); filled as the run goes.
+    const RunRecord& record() const { return m_record; }
+    size_t failed_expectations() const;
+    /// 1 while a runtime operation executes (the VCD's runtime activity).
+    const bool& traced_busy() const { return m_busy; }
+
+    uint32_t bus_read(rt::Address address, unsigned bytes) override;
+    void bus_write(rt::Address address, uint32_t value, unsigned bytes) override;
+
+private:
+    struct Block {
+        std::string heap;
+        rt::Address address = 0;
+        uint32_t size_bytes = 0;
+    };
+
+    void run();
+    void sample_energy();
+    void set_up_allocators();
+    void execute(const Step& step);
+    void execute_random_workload(const Step& step);
+    void evaluate(const Expectation& expectation);
+    void finish();
+
+    // Operations: begin, then the runtime call (its accesses accumulate), then end.
+    OpRecord& begin_op(const Step& step, const std::string& op, const std::string& heap,
+                       const std::string& name, uint64_t size_bytes);
+    void end_op(const std::string& result, uint64_t address, uint32_t steps);
+    void user_data(const Step& step, bool write);
+    uint32_t access(bool write, rt::Address address, uint32_t value, unsigned bytes);
+
+    HostedAllocator& allocator(const std::string& name);
+    std::string take_energy_window(uint64_t end_cycle);
+    uint64_t now_cycles() const;
+    void note_power_change(size_t bank);
+
+    const Scenario m_scenario;
+    Platform& m_platform;
+    const TimingMode m_mode;
+    const Clock m_clock;
+    std::map<std::string, DmaEngine*> m_dma;
+    TlmMemory m_memory;
+    rt::HeapGuard m_guard;
+    std::map<std::string, std::unique_ptr<HostedAllocator>> m_allocators;
+    std::map<std::string, Block> m_blocks;
+    std::map<std::string, rt::StackMarker> m_markers;
+    PayloadPool m_payloads;
+    std::vector<uint64_t> m_read_fj_per_word;  ///< by bank index
+    std::vector<uint64_t> m_write_fj_per_word;
+    std::vector<EnergySnapshot> m_window_start; ///< by bank index
+    uint64_t m_window_start_cycle = 0;
+
+    RunRecord m_record;
+    bool m_in_op = false;
+    bool m_setup = false;      ///< set-up and observation: accesses go through debug transport
+    OpRecord m_op;             ///< the operation being executed
+    std::string m_owner;       ///< who the energy of the current accesses is booked to
+    uint64_t m_op_faults = 0;
+    std::string m_last_result = "ok";
+    std::vector<const Expectation*> m_at_end;
+    bool m_busy = false;
+    bool m_done = false;
+    sc_core::sc_event m_done_event;
+};
+
+} // namespace emsim
