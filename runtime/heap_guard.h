@@ -132,8 +132,9 @@ inline RtStatus guard_admit(HeapGuard* guard, const HeapOwner& owner, uint32_t s
 }
 
 /// Puts any allocator with `Result<Address> allocate(size, ...)` and `RtStatus free(Address)`
-/// (TlsfHeap, FixedPool, ...) under a HeapGuard. allocate and reallocate are admitted first
-/// (reallocate counts as an allocation: it may grow or move); free passes straight through.
+/// (TlsfHeap, FixedPool, ...) under a HeapGuard. allocate, allocate_deterministic and reallocate
+/// are admitted first (reallocate counts as an allocation: it may grow or move); free passes
+/// straight through. Members the inner allocator lacks are simply never instantiated.
 /// Everything else is reached through inner().
 template <class Allocator> class Guarded {
 public:
@@ -153,6 +154,13 @@ public:
         if (admitted != RtStatus::Ok)
             return Result<Address>{admitted, 0};
         return m_inner->reallocate(block, size_bytes, rest...);
+    }
+    /// For allocators with a deadline-bounded allocate (TlsfHeap::allocate_deterministic).
+    template <class... Rest>
+    Result<Address> allocate_deterministic(uint32_t size_bytes, Rest... rest) {
+        const RtStatus admitted = guard_admit(m_guard, m_owner, size_bytes);
+        if (admitted != RtStatus::Ok) return Result<Address>{admitted, 0};
+        return m_inner->allocate_deterministic(size_bytes, rest...);
     }
     RtStatus free(Address block) { return m_inner->free(block); }
 

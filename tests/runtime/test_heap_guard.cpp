@@ -173,9 +173,10 @@ TEST(HeapGuard, GuardedTlsfHeapRefusesAfterSeal) {
     guard.seal();
     EXPECT_EQ(heap.allocate(100, 8u).status, RtStatus::Sealed);
     EXPECT_EQ(heap.reallocate(a.value, 200).status, RtStatus::Sealed);
+    EXPECT_EQ(heap.allocate_deterministic(100, 1000u).status, RtStatus::Sealed);
     EXPECT_EQ(heap.free(a.value), RtStatus::Ok);
     EXPECT_EQ(tlsf.check_integrity(), RtStatus::Ok);
-    EXPECT_EQ(guard.check_no_heap_violation().value.count, 2u);
+    EXPECT_EQ(guard.check_no_heap_violation().value.count, 3u);
 }
 #endif
 
