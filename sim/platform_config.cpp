@@ -4,25 +4,29 @@
 #include "models/power_state.h"
 #include "models/units.h"
 #include "sim/config_error.h"
+#include "sim/yaml_reader.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <charconv>
-#include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <limits>
 #include <optional>
-#include <sstream>
 #include <utility>
 #include <variant>
 
 namespace emsim {
 namespace {
+
+using cfg::child;
+using cfg::Entry;
+using cfg::find;
+using cfg::hex;
+using cfg::join;
+using cfg::line_of;
+using cfg::NAME_EXPECTED;
+using cfg::Reader;
+using cfg::suggestion;
 
 // Two layers, as STYLE §5 asks: the file layer (Entry, Given, BankFile) holds what was written
 // and where, with absent keys simply absent; resolve_bank() and build() turn it into the
@@ -108,11 +112,13 @@ const BankKey* find_bank_key(const std::string& key) {
     return nullptr;
 }
 
-const std::vector<std::string> TOP_KEYS = {"name",       "clock",         "interconnect",
-                                           "simulation", "bank_defaults", "banks"};
+// `cpu` is last so the key list in messages keeps the order the other sections were added in.
+const std::vector<std::string> TOP_KEYS = {"name",          "clock", "interconnect", "simulation",
+                                           "bank_defaults", "banks", "cpu"};
 const std::vector<std::string> CLOCK_KEYS = {"frequency_mhz", "frequency_hz"};
 const std::vector<std::string> INTERCONNECT_KEYS = {"arbitration", "hop_cycles"};
 const std::vector<std::string> SIMULATION_KEYS = {"quantum_cycles"};
+const std::vector<std::string> CPU_KEYS = {"op_base_cycles", "per_step_cycles"};
 
 std::vector<std::string> bank_keys(bool with_identity) {
     std::vector<std::string> keys;
@@ -140,83 +146,6 @@ std::string expectation(Kind kind) {
 }
 
 const char* const ADDRESS_EXPECTED = "an address (an integer below 2^32, e.g. 0x20000000)";
-const char* const NAME_EXPECTED =
-    "a name of letters, digits and '_' that does not start with a digit";
-
-// ---- Text helpers --------------------------------------------------------------------------
-
-std::string join(const std::vector<std::string>& items) {
-    std::string out;
-    for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
-    return out;
-}
-
-std::string child(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
-}
-
-std::string hex(uint64_t value) {
-    std::ostringstream out;
-    out << "0x" << std::hex << std::uppercase << value;
-    return out.str();
-}
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diagonal = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
-/// " (did you mean read_cycles?)" when one allowed key is close to the typo, else "".
-std::string suggestion(const std::string& key, const std::vector<std::string>& allowed) {
-    const std::string* best = nullptr;
-    size_t best_distance = std::max<size_t>(2, key.size() / 4) + 1;
-    for (const std::string& candidate : allowed) {
-        size_t d = edit_distance(key, candidate);
-        if (d < best_distance) best_distance = d, best = &candidate;
-    }
-    return best ? " (did you mean " + *best + "?)" : "";
-}
-
-/// Non-negative integer: decimal or 0x hex, '_' allowed between digits. nullopt on anything
-/// else, including overflow.
-std::optional<uint64_t> parse_unsigned(const std::string& text) {
-    size_t i = 0;
-    uint64_t radix = 10;
-    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) radix = 16, i = 2;
-    if (i >= text.size() || text[i] == '_' || text.back() == '_') return std::nullopt;
-    uint64_t value = 0;
-    for (; i < text.size(); ++i) {
-        char c = text[i];
-        if (c == '_') continue;
-        uint64_t digit;
-        if (c >= '0' && c <= '9') digit = static_cast<uint64_t>(c - '0');
-        else if (radix == 16 && c >= 'a' && c <= 'f') digit = static_cast<uint64_t>(c - 'a' + 10);
-        else if (radix == 16 && c >= 'A' && c <= 'F') digit = static_cast<uint64_t>(c - 'A' + 10);
-        else return std::nullopt;
-        if (value > (std::numeric_limits<uint64_t>::max() - digit) / radix) return std::nullopt;
-        value = value * radix + digit;
-    }
-    return value;
-}
-
-/// A finite decimal number (integer, fraction or exponent form).
-std::optional<double> parse_real(const std::string& text) {
-    double value = 0;
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (ec != std::errc() || ptr != end || !std::isfinite(value)) return std::nullopt;
-    return value;
-}
 
 /// "80" or "2.097152" MHz -> exact Hz; at most 6 decimals, so the result is a whole number.
 std::optional<uint64_t> parse_mhz(const std::string& text) {
@@ -231,39 +160,7 @@ std::optional<uint64_t> parse_mhz(const std::string& text) {
     return std::stoull(whole) * 1000000ULL + std::stoull(fraction);
 }
 
-bool is_identifier(const std::string& text) {
-    if (text.empty() || (text[0] >= '0' && text[0] <= '9')) return false;
-    return std::all_of(text.begin(), text.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '_';
-    });
-}
-
-bool is_quoted(const YAML::Node& node) { return node.IsScalar() && node.Tag() == "!"; }
-
-/// How a value reads in "got ...".
-std::string describe(const YAML::Node& node) {
-    if (!node.IsDefined() || node.IsNull()) return "nothing";
-    if (node.IsSequence()) return "a list";
-    if (node.IsMap()) return "a map";
-    std::string text = node.Scalar();
-    if (text.size() > 40) text = text.substr(0, 37) + "...";
-    return is_quoted(node) ? "the string \"" + text + "\"" : text;
-}
-
-int line_of(const YAML::Node& node) {
-    return node.IsDefined() && !node.Mark().is_null() ? node.Mark().line + 1 : 0;
-}
-
 // ---- The file layer ------------------------------------------------------------------------
-
-/// One `key: value` of a map as written.
-struct Entry {
-    std::string key;
-    std::string path; ///< e.g. "banks[2].read_cycles"
-    YAML::Node key_node;
-    YAML::Node value;
-};
 
 /// A typed bank value and where it came from.
 struct Given {
@@ -288,144 +185,50 @@ struct BankFile {
 };
 
 /// Reads nodes and reports errors; knows which values came from overrides.
-class Reader {
-public:
-    explicit Reader(std::string file) : m_file(std::move(file)) {}
 
-    const std::string& file() const { return m_file; }
-
-    void mark_override(const YAML::Node& value, const std::string& text) {
-        m_overrides.emplace_back(value, text);
+/// A typed bank value from `e`.
+Given given(const Reader& r, const BankKey& desc, const Entry& e) {
+    const std::string want = expectation(desc.kind);
+    switch (desc.kind) {
+    case Kind::Bytes: return {&desc, e, r.unsigned_value(e, 1, ADDRESS_SPACE_END, want)};
+    case Kind::Kib: return {&desc, e, r.unsigned_value(e, 1, ADDRESS_SPACE_END / KiB, want) * KiB};
+    case Kind::WordBytes: {
+        uint64_t v = r.unsigned_value(e, 1, 1ULL << 31, want);
+        if ((v & (v - 1)) != 0) r.expected(e, want);
+        return {&desc, e, v};
     }
-
-    /// Throws at `where` (a key or a map), or at the override that set `value`.
-    [[noreturn]] void fail(const YAML::Node& where, const YAML::Node& value,
-                           const std::string& path, const std::string& message) const {
-        const std::string what = path.empty() ? message : path + ": " + message;
-        for (const auto& [node, text] : m_overrides)
-            if (value.IsDefined() && value.is(node)) throw ConfigError("--set " + text, 0, 0, what);
-        int line = 0, column = 0;
-        if (where.IsDefined() && !where.Mark().is_null())
-            line = where.Mark().line + 1, column = where.Mark().column + 1;
-        throw ConfigError(m_file, line, column, what);
+    case Kind::Cycles: return {&desc, e, r.unsigned_value(e, 0, MAX_LATENCY_CYCLES, want)};
+    case Kind::PositiveCycles: return {&desc, e, r.unsigned_value(e, 1, MAX_LATENCY_CYCLES, want)};
+    case Kind::Seed:
+        return {&desc, e, r.unsigned_value(e, 0, std::numeric_limits<uint64_t>::max(), want)};
+    case Kind::Flag: return {&desc, e, r.flag_value(e)};
+    case Kind::State: return {&desc, e, r.enum_value(e, POWER_STATE_NAMES)};
+    case Kind::Energy:
+    case Kind::Power:
+    case Kind::PowerPerKib: return {&desc, e, r.real_value(e, want)};
     }
+    r.expected(e, want);
+}
 
-    [[noreturn]] void expected(const Entry& e, const std::string& expectation) const {
-        fail(e.key_node, e.value, e.path, "expected " + expectation + ", got " + describe(e.value));
-    }
-
-    /// The entries of a map, after checking that it is one, that every key is allowed and that
-    /// none repeats.
-    std::vector<Entry> entries(const YAML::Node& map, const std::string& path,
-                               const std::vector<std::string>& allowed) const {
-        if (!map.IsMap())
-            fail(map, map, path, "expected a map" + (allowed.size() <= 6 ? " with keys " + join(allowed) : "") + ", got " + describe(map));
-        std::vector<Entry> out;
-        for (auto it = map.begin(); it != map.end(); ++it) {
-            const YAML::Node key = it->first;
-            if (!key.IsScalar())
-                fail(key, key, path, "expected a key name, got " + describe(key));
-            Entry e{key.Scalar(), child(path, key.Scalar()), key, it->second};
-            if (e.key == "<<")
-                fail(key, YAML::Node(), e.path, "expected a key, got a YAML merge key, which is not supported; put shared bank values in bank_defaults");
-            if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end())
-                fail(key, YAML::Node(), e.path, "unknown key" + suggestion(e.key, allowed) + "; expected one of " + join(allowed));
-            for (const Entry& earlier : out)
-                if (earlier.key == e.key)
-                    fail(key, YAML::Node(), e.path, "expected each key once, got it again (first at line " + std::to_string(line_of(earlier.key_node)) + ")");
-            out.push_back(std::move(e));
+/// Reads a bank entry (`with_identity`: name and base allowed) or bank_defaults.
+BankFile bank_file(const Reader& r, const YAML::Node& node, const std::string& path,
+                   bool with_identity) {
+    BankFile bank{path, node, std::nullopt, std::nullopt, {}};
+    for (const Entry& e : r.entries(node, path, bank_keys(with_identity))) {
+        if (e.key == "name") {
+            bank.name = e;
+            continue;
         }
-        return out;
-    }
-
-    uint64_t unsigned_value(const Entry& e, uint64_t min, uint64_t max,
-                            const std::string& expectation) const {
-        std::optional<uint64_t> v;
-        if (e.value.IsScalar() && !is_quoted(e.value)) v = parse_unsigned(e.value.Scalar());
-        if (!v || *v < min || *v > max) expected(e, expectation);
-        return *v;
-    }
-
-    double real_value(const Entry& e, const std::string& expectation) const {
-        std::optional<double> v;
-        if (e.value.IsScalar() && !is_quoted(e.value)) v = parse_real(e.value.Scalar());
-        if (!v || *v < 0) expected(e, expectation);
-        return *v;
-    }
-
-    /// A scalar that is text (quoted or not), e.g. a name or an enum value.
-    std::string text_value(const Entry& e, const std::string& expectation) const {
-        if (!e.value.IsScalar() || e.value.Scalar().empty()) expected(e, expectation);
-        return e.value.Scalar();
-    }
-
-    template <class E, size_t N>
-    E enum_value(const Entry& e, const EnumName<E> (&table)[N]) const {
-        const std::string expectation = "one of " + enum_choices(table);
-        std::optional<E> v = parse_enum(table, text_value(e, expectation));
-        if (!v) expected(e, expectation);
-        return *v;
-    }
-
-    Given given(const BankKey& desc, const Entry& e) const {
-        const std::string want = expectation(desc.kind);
-        switch (desc.kind) {
-        case Kind::Bytes: return {&desc, e, unsigned_value(e, 1, ADDRESS_SPACE_END, want)};
-        case Kind::Kib:
-            return {&desc, e, unsigned_value(e, 1, ADDRESS_SPACE_END / KiB, want) * KiB};
-        case Kind::WordBytes: {
-            uint64_t v = unsigned_value(e, 1, 1ULL << 31, want);
-            if ((v & (v - 1)) != 0) expected(e, want);
-            return {&desc, e, v};
+        if (e.key == "base") {
+            bank.base = e;
+            continue;
         }
-        case Kind::Cycles: return {&desc, e, unsigned_value(e, 0, MAX_LATENCY_CYCLES, want)};
-        case Kind::PositiveCycles: return {&desc, e, unsigned_value(e, 1, MAX_LATENCY_CYCLES, want)};
-        case Kind::Seed:
-            return {&desc, e, unsigned_value(e, 0, std::numeric_limits<uint64_t>::max(), want)};
-        case Kind::Flag: {
-            if (e.value.IsScalar() && !is_quoted(e.value) && e.value.Scalar() == "true")
-                return {&desc, e, true};
-            if (e.value.IsScalar() && !is_quoted(e.value) && e.value.Scalar() == "false")
-                return {&desc, e, false};
-            expected(e, want);
-        }
-        case Kind::State: return {&desc, e, enum_value(e, POWER_STATE_NAMES)};
-        case Kind::Energy:
-        case Kind::Power:
-        case Kind::PowerPerKib: return {&desc, e, real_value(e, want)};
-        }
-        expected(e, want);
+        const BankKey& desc = *find_bank_key(e.key);
+        if (const Given* other = bank.find(desc))
+            r.fail(e.key_node, e.value, e.path, std::string("expected one of ") + other->desc->key + " and " + desc.key + ", got both (" + other->desc->key + " at line " + std::to_string(line_of(other->entry.key_node)) + ")");
+        bank.values.push_back(given(r, desc, e));
     }
-
-    /// Reads a bank entry (`with_identity`: name and base allowed) or bank_defaults.
-    BankFile bank_file(const YAML::Node& node, const std::string& path, bool with_identity) const {
-        BankFile bank{path, node, std::nullopt, std::nullopt, {}};
-        for (const Entry& e : entries(node, path, bank_keys(with_identity))) {
-            if (e.key == "name") {
-                bank.name = e;
-                continue;
-            }
-            if (e.key == "base") {
-                bank.base = e;
-                continue;
-            }
-            const BankKey& desc = *find_bank_key(e.key);
-            if (const Given* other = bank.find(desc))
-                fail(e.key_node, e.value, e.path, std::string("expected one of ") + other->desc->key + " and " + desc.key + ", got both (" + other->desc->key + " at line " + std::to_string(line_of(other->entry.key_node)) + ")");
-            bank.values.push_back(given(desc, e));
-        }
-        return bank;
-    }
-
-private:
-    std::string m_file;
-    std::vector<std::pair<YAML::Node, std::string>> m_overrides;
-};
-
-const Entry* find(const std::vector<Entry>& entries, const std::string& key) {
-    for (const Entry& e : entries)
-        if (e.key == key) return &e;
-    return nullptr;
+    return bank;
 }
 
 // ---- Resolution ----------------------------------------------------------------------------
@@ -456,7 +259,7 @@ BankConfig resolve_bank(const Reader& r, const BankFile& bank, const BankFile* d
     out.line = line_of(bank.node);
     if (!bank.name) r.fail(bank.node, YAML::Node(), child(bank.path, "name"), std::string("expected ") + NAME_EXPECTED + ", got nothing (the key is missing)");
     out.name = r.text_value(*bank.name, NAME_EXPECTED);
-    if (!is_identifier(out.name)) r.expected(*bank.name, NAME_EXPECTED);
+    if (!cfg::is_identifier(out.name)) r.expected(*bank.name, NAME_EXPECTED);
     if (!bank.base) r.fail(bank.node, YAML::Node(), child(bank.path, "base"), std::string("expected ") + ADDRESS_EXPECTED + ", got nothing (the key is missing)");
     out.base = r.unsigned_value(*bank.base, 0, ADDRESS_SPACE_END - 1, ADDRESS_EXPECTED);
 
@@ -503,7 +306,7 @@ uint64_t clock_hz(const Reader& r, const YAML::Node& node) {
     if (hz) return r.unsigned_value(*hz, 1, MAX_CLOCK_FREQUENCY_HZ, "a whole number of Hz from 1 to 10^12 (1 THz)");
     const std::string want = "a number of MHz above 0 and at most 10^6 (1 THz), with at most 6 decimals";
     std::optional<uint64_t> v;
-    if (mhz->value.IsScalar() && !is_quoted(mhz->value)) v = parse_mhz(mhz->value.Scalar());
+    if (mhz->value.IsScalar() && !cfg::is_quoted(mhz->value)) v = parse_mhz(mhz->value.Scalar());
     if (!v || *v == 0 || *v > MAX_CLOCK_FREQUENCY_HZ) r.expected(*mhz, want);
     return *v;
 }
@@ -535,19 +338,25 @@ PlatformConfig build(const Reader& r, const YAML::Node& root) {
             out.quantum_cycles =
                 r.unsigned_value(e, 1, MAX_LATENCY_CYCLES, expectation(Kind::PositiveCycles));
     }
+    if (const Entry* section = find(top, "cpu")) {
+        for (const Entry& e : r.entries(section->value, section->path, CPU_KEYS)) {
+            const Cycles v = r.unsigned_value(e, 0, MAX_LATENCY_CYCLES, expectation(Kind::Cycles));
+            (e.key == "op_base_cycles" ? out.cpu.op_base_cycles : out.cpu.per_step_cycles) = v;
+        }
+    }
 
     std::optional<BankFile> defaults;
     if (const Entry* section = find(top, "bank_defaults"))
-        defaults = r.bank_file(section->value, section->path, false);
+        defaults = bank_file(r, section->value, section->path, false);
 
     const Entry& banks = *find(top, "banks");
     if (!banks.value.IsSequence() || banks.value.size() == 0)
-        r.fail(banks.key_node, banks.value, banks.path, "expected a list of at least one bank, got " + (banks.value.IsSequence() ? std::string("an empty list") : describe(banks.value)));
+        r.fail(banks.key_node, banks.value, banks.path, "expected a list of at least one bank, got " + (banks.value.IsSequence() ? std::string("an empty list") : cfg::describe(banks.value)));
 
     std::vector<BankFile> files;
     files.reserve(banks.value.size());
     for (size_t i = 0; i < banks.value.size(); ++i)
-        files.push_back(r.bank_file(banks.value[i], "banks[" + std::to_string(i) + "]", true));
+        files.push_back(bank_file(r, banks.value[i], "banks[" + std::to_string(i) + "]", true));
     for (const BankFile& file : files) {
         BankConfig bank = resolve_bank(r, file, defaults ? &*defaults : nullptr);
         for (size_t j = 0; j < out.banks.size(); ++j) {
@@ -569,18 +378,10 @@ PlatformConfig build(const Reader& r, const YAML::Node& root) {
 /// Applies one `key.path=value` to the document. A section that exists but is not a map is left
 /// alone: validation then reports the file's own error at its line.
 void apply_override(Reader& r, YAML::Node& root, const std::string& text) {
-    const std::string origin = "--set " + text;
-    const size_t eq = text.find('=');
-    if (eq == std::string::npos || eq == 0)
-        throw ConfigError(origin, 0, 0, "expected key.path=value, got " + text);
-    const std::string path = text.substr(0, eq);
-
-    YAML::Node value;
-    try {
-        value = YAML::Load(text.substr(eq + 1));
-    } catch (const YAML::Exception& e) {
-        throw ConfigError(origin, 0, 0, path + ": expected a YAML value, got " + text.substr(eq + 1) + " (" + e.msg + ")");
-    }
+    const cfg::Override o = cfg::parse_override(text);
+    const std::string& origin = o.origin;
+    const std::string& path = o.path;
+    const YAML::Node& value = o.value;
 
     // Split "section[selector].key" into its parts.
     const size_t dot = path.find('.');
@@ -600,6 +401,7 @@ void apply_override(Reader& r, YAML::Node& root, const std::string& text) {
     if (section == "clock") allowed = CLOCK_KEYS;
     else if (section == "interconnect") allowed = INTERCONNECT_KEYS;
     else if (section == "simulation") allowed = SIMULATION_KEYS;
+    else if (section == "cpu") allowed = CPU_KEYS;
     else if (section == "bank_defaults") allowed = bank_keys(false);
     else if (section == "banks") allowed = bank_keys(true);
     const bool is_name = section == "name" && dot == std::string::npos && !has_selector;
@@ -610,7 +412,7 @@ void apply_override(Reader& r, YAML::Node& root, const std::string& text) {
         const bool key_typo = !allowed.empty() && !bad_shape;
         const std::string keys = section + " are " + join(allowed);
         const std::string hint = key_typo ? suggestion(key, allowed) + "; the keys of " + keys : "";
-        throw ConfigError(origin, 0, 0, path + ": unknown setting" + hint + "; settable paths are name, clock.<key>, interconnect.<key>, simulation.<key>, bank_defaults.<key>, banks[<index or name>].<key>");
+        throw ConfigError(origin, 0, 0, path + ": unknown setting" + hint + "; settable paths are name, clock.<key>, interconnect.<key>, simulation.<key>, bank_defaults.<key>, banks[<index or name>].<key>, cpu.<key>");
     }
     if (!root.IsMap() && root.IsDefined() && !root.IsNull()) return;
     if (is_name) {
@@ -623,7 +425,7 @@ void apply_override(Reader& r, YAML::Node& root, const std::string& text) {
     if (section == "banks") {
         YAML::Node banks = root["banks"];
         if (!banks.IsSequence()) return;
-        std::optional<uint64_t> index = parse_unsigned(selector);
+        std::optional<uint64_t> index = cfg::parse_unsigned(selector);
         std::vector<std::string> names;
         for (size_t i = 0; i < banks.size(); ++i) {
             const YAML::Node name = banks[i].IsMap() ? banks[i]["name"] : YAML::Node();
@@ -656,39 +458,16 @@ void apply_override(Reader& r, YAML::Node& root, const std::string& text) {
 
 PlatformConfig parse(const std::string& yaml_text, const std::string& file_name,
                      const std::vector<std::string>& overrides) {
-    Reader r(file_name);
-    std::vector<YAML::Node> documents;
-    try {
-        documents = YAML::LoadAll(yaml_text);
-    } catch (const YAML::ParserException& e) {
-        throw ConfigError(file_name, e.mark.line + 1, e.mark.column + 1, "YAML syntax error: " + e.msg);
-    }
-    if (documents.size() > 1) {
-        throw ConfigError(file_name, line_of(documents[1]), 0, "expected one YAML document, got " + std::to_string(documents.size()));
-    }
-    YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
+    Reader r(file_name, "; put shared bank values in bank_defaults");
+    YAML::Node root = cfg::load_document(yaml_text, file_name);
     try {
         for (const std::string& text : overrides) apply_override(r, root, text);
         return build(r, root);
     } catch (const YAML::Exception& e) {
         // Every node access above is type-checked first; this is the net under a yaml-cpp
         // surprise, so it still ends as a ConfigError with a position, never an abort.
-        int line = e.mark.is_null() ? 0 : e.mark.line + 1;
-        int column = e.mark.is_null() ? 0 : e.mark.column + 1;
-        throw ConfigError(file_name, line, column, "cannot read the platform: " + e.msg);
+        cfg::rethrow_as_config_error(e, file_name, "platform");
     }
-}
-
-std::string read_file(const std::string& path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        throw ConfigError(path, 0, 0, "cannot open: it is a directory");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(path, 0, 0, std::string("cannot open: ") + std::strerror(errno));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw ConfigError(path, 0, 0, "cannot read: " + std::string(std::strerror(errno)));
-    return text.str();
 }
 
 } // namespace
@@ -700,7 +479,7 @@ PlatformConfig parse_platform(const std::string& yaml_text, const std::string& f
 }
 
 PlatformConfig load_platform(const std::string& path, const std::vector<std::string>& overrides) {
-    return parse(read_file(path), path, overrides);
+    return parse(cfg::read_file(path), path, overrides);
 }
 
 PlatformConfig parse_platform(const std::string& yaml_text, const std::string& file_name,

@@ -41,12 +41,16 @@
 //     leakage_{active,standby,retention,off}_uw_per_kib: number >= 0, uW per KiB; converted once
 //                   to the per-bank value (x size_bytes / 1024); one form per state per map
 //     garbage_seed: integer >= 0                          default 0 (derived from the name)
+//   cpu: map, optional. What the runtime host charges the core for each runtime call
+//     (see CpuParams): compute cycles = op_base_cycles + per_step_cycles x steps reported.
+//     op_base_cycles:  integer 0 .. 10^9, cycles          default 12
+//     per_step_cycles: integer 0 .. 10^9, cycles          default 4
 // Integers are plain YAML scalars: a quoted "2", a fraction or a negative number where an
 // integer is expected is an error, as is a repeated key.
 //
 // Overrides (`key.path=value`, applied to the parsed document before validation, in order):
 //   name, clock.<key>, interconnect.<key>, simulation.<key>, bank_defaults.<bank key>,
-//   banks[<index or bank name>].<bank key>. The value is read as YAML (`3`, `true`,
+//   banks[<index or bank name>].<bank key>, cpu.<key>. The value is read as YAML (`3`, `true`,
 //   `fixed_priority`). Setting one form of a pair (clock.frequency_mhz, size_kib, a per-KiB
 //   leakage) removes the other form from the same map, so an override never conflicts with the
 //   file. An unknown path, a bank index out of range or a missing `=` is a ConfigError.
@@ -70,6 +74,26 @@ constexpr Cycles MAX_LATENCY_CYCLES = 1000000000;
 /// Banks live in a 32-bit address space: base + size_bytes <= 2^32.
 constexpr uint64_t ADDRESS_SPACE_END = 1ULL << 32;
 
+/// The core's compute time for one runtime call, in platform clock cycles:
+/// `op_base_cycles + per_step_cycles * steps`, where steps are the algorithm steps the runtime
+/// reports (StepMeter). Bus accesses (metadata loads and stores) are not in here: they are
+/// transactions, charged by the interconnect and the banks.
+///
+/// Why these defaults (to be calibrated against real Cortex-M instruction counts later):
+/// - op_base_cycles = 12: a call and return on a Cortex-M3/M4 (BL + BX LR with pipeline refills)
+///   plus a prologue/epilogue that pushes and pops a few registers is about 10-15 cycles.
+/// - Cross-check: a heapless pool alloc costs 23 cycles in total on a Cortex-M4F
+///   (/work/shared/reference/allocators.md §6: CYCCNT, BoxPool alloc 23). FixedPool::allocate()
+///   reports 1 step and makes 3 loads and 2 stores: 12 + 4 x 1 = 16 compute cycles, plus 5
+///   accesses at 1-2 cycles each on a zero-wait bank, gives 21-26 cycles, around the 23 measured.
+/// - per_step_cycles = 4: one step of TLSF or a pool is a bitmap scan (CLZ), a compare and
+///   branch, or a list hop whose load is charged separately as a bus access: a few ALU and
+///   branch instructions, about 3-5 cycles.
+struct CpuParams {
+    Cycles op_base_cycles = 12;  ///< fixed cost of entering and leaving one runtime call
+    Cycles per_step_cycles = 4;  ///< cost of one algorithm step the runtime reports
+};
+
 struct BankConfig {
     std::string name;
     uint64_t base = 0;     ///< first global address of the bank's window
@@ -85,6 +109,7 @@ struct PlatformConfig {
     InterconnectParams interconnect;  ///< `interconnect: { arbitration: ..., hop_cycles: 1 }`
     Cycles quantum_cycles = DEFAULT_QUANTUM_CYCLES; ///< `simulation: { quantum_cycles: N }`
     std::vector<BankConfig> banks;    ///< in file order; windows never overlap
+    CpuParams cpu;                    ///< `cpu: { op_base_cycles: 12, per_step_cycles: 4 }`
 };
 
 /// Reads and validates the platform file at `path`. Throws ConfigError ("cannot open" for a

@@ -212,6 +212,38 @@ banks:
     EXPECT_EQ(p.banks.size(), 2u);
 }
 
+// ---- The cpu section -----------------------------------------------------------------------
+
+TEST(PlatformConfig, CpuSectionIsOptionalAndDefaultsToTwelvePlusFourPerStep) {
+    PlatformConfig p = parse_platform(ONE_BANK, "one.yaml");
+    EXPECT_EQ(p.cpu.op_base_cycles, 12u);
+    EXPECT_EQ(p.cpu.per_step_cycles, 4u);
+}
+
+TEST(PlatformConfig, CpuSectionValuesReachTheConfig) {
+    PlatformConfig p = parse_platform(std::string(ONE_BANK) + "cpu: { op_base_cycles: 0, per_step_cycles: 0x10 }\n", "one.yaml");
+    EXPECT_EQ(p.cpu.op_base_cycles, 0u) << "0 is allowed: a free call";
+    EXPECT_EQ(p.cpu.per_step_cycles, 16u);
+}
+
+TEST(PlatformConfig, ShippedPlatformsGiveTheDocumentedCpuCosts) {
+    for (const char* name : {"minimal.yaml", "stm32l4_like.yaml"}) {
+        PlatformConfig p = load_platform(SOURCE_DIR + "/scenarios/platforms/" + name);
+        EXPECT_EQ(p.cpu.op_base_cycles, 12u) << name;
+        EXPECT_EQ(p.cpu.per_step_cycles, 4u) << name;
+    }
+}
+
+TEST(PlatformConfig, OverrideSetsACpuCost) {
+    PlatformConfig p = parse_platform(ONE_BANK, "one.yaml", {"cpu.per_step_cycles=7"});
+    EXPECT_EQ(p.cpu.per_step_cycles, 7u);
+    EXPECT_EQ(p.cpu.op_base_cycles, 12u);
+    ConfigError e = error_of(ONE_BANK, {"cpu.op_base_cycle=3"});
+    EXPECT_NE(std::string(e.what()).find("cpu.op_base_cycle: unknown setting (did you mean op_base_cycles?)"), std::string::npos) << e.what();
+    e = error_of(ONE_BANK, {"cpu.op_base_cycles=-1"});
+    EXPECT_STREQ(e.what(), "--set cpu.op_base_cycles=-1: cpu.op_base_cycles: expected a whole number of cycles from 0 to 10^9, got -1");
+}
+
 // ---- Overrides -----------------------------------------------------------------------------
 
 TEST(PlatformConfig, OverrideSetsABankKeyByIndex) {
@@ -395,6 +427,10 @@ const BrokenFile BROKEN_FILES[] = {
      "bank_defaults.base: unknown key; expected one of size_bytes"},
     {"BadValueInBankDefaultsIsReportedAtBankDefaults", "bad_value_in_bank_defaults.yaml", 4,
      "bank_defaults.write_cycles: expected a whole number of cycles from 1 to 10^9, got 0"},
+    {"UnknownCpuKeySuggestsTheKnownOne", "cpu_unknown_key.yaml", 6,
+     "cpu.per_step_cylces: unknown key (did you mean per_step_cycles?); expected one of op_base_cycles, per_step_cycles"},
+    {"CpuCostBeyondTheTimeBaseIsRejected", "cpu_too_large.yaml", 5,
+     "cpu.op_base_cycles: expected a whole number of cycles from 0 to 10^9, got 2000000000"},
     {"ZeroQuantumIsRejected", "zero_quantum.yaml", 4,
      "simulation.quantum_cycles: expected a whole number of cycles from 1 to 10^9, got 0"},
     {"SecondYamlDocumentIsRejected", "two_documents.yaml", 6, "expected one YAML document, got 2"},
