@@ -389,7 +389,9 @@ nlohmann::json bench_tiered_pool() {
 } // namespace
 
 nlohmann::json bench_pools() {
-    return {{"pool", bench_fixed_pool()}, {"tiered_pool", bench_tiered_pool()}};
+    nlohmann::json j = bench_fixed_pool();
+    j["tiered"] = bench_tiered_pool();
+    return j;
 }
 
 } // namespace emsim

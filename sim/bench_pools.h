@@ -8,18 +8,18 @@
 
 namespace emsim {
 
-/// Runs both pool benchmarks (deterministic except `ops_per_s`) and returns
+/// Runs both pool benchmarks (deterministic except `ops_per_s`) and returns the FixedPool figures
+/// at the top level (the caller stores them as "pool", so `pool.alloc.max_accesses` etc. line up
+/// with `tlsf.*`) and the TieredPool figures under "tiered":
 /// {
-///   "pool": {                       // FixedPool, 64 B blocks
-///     "workload": {...},            // seed, operations, block size, alloc probability
-///     "alloc": {count, failed, max_accesses, mean_accesses, max_steps, mean_steps,
-///               bound_accesses},    // bound = the structural constant from fixed_pool.h
-///     "free":  {same},              // 64 KiB arena (control + blocks), CountingMemory
-///     "ops_per_s",                  // native, DirectMemory, same operation sequence
-///     "efficiency", "efficiency_definition",
-///     "arenas": {"16384": {alloc, free}, "65536": {...}, "1048576": {...}}
-///   },
-///   "tiered_pool": {                // TieredPool, 16..1024 B uniform requests
+///   "workload": {...},              // FixedPool, 64 B blocks: seed, operations, alloc probability
+///   "alloc": {count, failed, max_accesses, mean_accesses, max_steps, mean_steps,
+///             bound_accesses},      // bound = the structural constant from fixed_pool.h
+///   "free":  {same},                // 64 KiB arena (control + blocks), CountingMemory
+///   "ops_per_s",                    // native, DirectMemory, same operation sequence
+///   "efficiency", "efficiency_definition",
+///   "arenas": {"16384": {alloc, free}, "65536": {...}, "1048576": {...}},
+///   "tiered": {                     // TieredPool, 16..1024 B uniform requests, o1heap-like mix
 ///     ... the same fields, plus "config" (classes per arena) and "tiers" (per-tier counters)
 ///   }
 /// }
