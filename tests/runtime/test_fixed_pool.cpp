@@ -388,11 +388,11 @@ void run_random(uint32_t seed, uint32_t block_size, uint32_t count, uint32_t ops
 }
 
 TEST(FixedPool, RandomOperationsAgreeWithAReferenceModel) {
-    // 8 seeds x 40,000 ops = 320,000 pool operations, each followed by check_integrity().
+    // 8 seeds x 60,000 ops = 480,000 pool operations, each followed by check_integrity().
     const uint32_t shapes[][2] = {{4, 1},   {16, 7},  {24, 33}, {32, 64},
                                   {8, 100}, {64, 31}, {12, 50}, {16, 96}};
     for (uint32_t seed = 1; seed <= 8; ++seed) {
-        run_random(seed, shapes[seed - 1][0], shapes[seed - 1][1], 40000);
+        run_random(seed, shapes[seed - 1][0], shapes[seed - 1][1], 60000);
         if (HasFatalFailure())
             return;
     }

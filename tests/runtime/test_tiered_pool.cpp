@@ -406,21 +406,21 @@ template <class Huge> void run_random(uint32_t seed, uint32_t ops, Huge& huge, c
 }
 
 TEST(TieredPool, RandomOperationsAgreeWithAReferenceModel) {
-    // 4 seeds x 25,000 ops = 100,000 tiered-pool operations.
-    for (uint32_t seed = 101; seed <= 104; ++seed) {
+    // 6 seeds x 30,000 ops = 180,000 tiered-pool operations.
+    for (uint32_t seed = 101; seed <= 106; ++seed) {
 #if EMSIM_TEST_HAVE_TLSF
         // Huge path = the real TLSF heap on its own 1 MiB arena at HUGE_BASE.
         Arena tlsf_arena(1u << 20);
         DirectMemory tlsf_mem(tlsf_arena.base, HUGE_BASE);
         emsim::rt::TlsfHeap<DirectMemory> huge(tlsf_mem);
         ASSERT_EQ(huge.add_region(HUGE_BASE, 1u << 20), RtStatus::Ok);
-        run_random(seed, 25000, huge, "TlsfHeap");
+        run_random(seed, 30000, huge, "TlsfHeap");
         if (HasFatalFailure())
             return;
         EXPECT_EQ(huge.check_integrity(), RtStatus::Ok);
 #else
         FakeHuge huge;
-        run_random(seed, 25000, huge, "FakeHuge");
+        run_random(seed, 30000, huge, "FakeHuge");
         if (HasFatalFailure())
             return;
 #endif
