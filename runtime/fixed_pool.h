@@ -59,6 +59,9 @@ public:
     static constexpr uint32_t MIN_BLOCK_BYTES = 4; ///< one free-list link
     static constexpr uint32_t MIN_ALIGN_BYTES = 4; ///< links are 32-bit, accessed aligned
     static constexpr uint32_t HEAD_BYTES = 4;      ///< control area: the head word, then bitmap
+    static_assert(MIN_BLOCK_BYTES >= sizeof(Address), "a free block must hold its next link");
+    static_assert((MIN_ALIGN_BYTES & (MIN_ALIGN_BYTES - 1u)) == 0, "alignment is a power of 2");
+    static_assert(NIL % MIN_ALIGN_BYTES != 0, "NIL must never equal an (aligned) block address");
 
     /// Bytes of control area (head + bitmap) a pool of `block_count` blocks needs, 4-aligned.
     static constexpr uint32_t control_bytes(uint32_t block_count) {
@@ -285,6 +288,10 @@ public:
         }
         return set_bits == m_stats.used_blocks ? RtStatus::Ok : RtStatus::Corrupt;
     }
+
+    /// True iff no block is allocated: the block area then holds no state that must survive
+    /// (only free-list links, rebuilt by reinit()), so it may be power-gated. O(1), no access.
+    bool block_area_idle() const { return m_mem != nullptr && m_stats.used_blocks == 0; }
 
     const FixedPoolStats& stats() const { return m_stats; }
     uint32_t last_op_steps() const { return m_steps.steps(); }

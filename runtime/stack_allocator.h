@@ -42,6 +42,8 @@ public:
     static constexpr Address NIL = 0xFFFFFFFFu;
     static constexpr uint32_t HEADER_BYTES = 12; ///< top offset, last frame, next serial
     static constexpr uint32_t FRAME_BYTES = 8;   ///< previous frame, serial
+    static_assert(HEADER_BYTES == 3 * sizeof(uint32_t) && FRAME_BYTES == 2 * sizeof(uint32_t),
+                  "header and frame are arrays of 32-bit words accessed aligned");
 
     StackAllocator() = default;
 
