@@ -75,7 +75,7 @@ struct TieredPoolConfig {
     bool huge_on_exhaustion = false;     ///< classes refused -> try the huge allocator (if any)
 };
 
-/// The default table: 3 tiers, 10 classes, 136,704 bytes of blocks (+ 64 bytes of control).
+/// The default table: 3 tiers, 10 classes, 136,704 bytes of blocks + 80 bytes of control.
 constexpr TieredPoolConfig default_tiered_pool_config() {
     TieredPoolConfig c;
     const TierClass table[] = {{16, 32}, {32, 32},  {64, 32},  {128, 16},  {256, 16},
