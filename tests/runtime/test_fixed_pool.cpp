@@ -224,6 +224,51 @@ TEST(FixedPool, AllocateAndFreeCostFiveAccessesWhateverTheCount) {
     }
 }
 
+/// Records every address the pool touches, to show where its metadata lives.
+struct RecordingMemory {
+    DirectMemory inner;
+    std::vector<Address> touched;
+    uint8_t load8(Address a) { return touched.push_back(a), inner.load8(a); }
+    uint16_t load16(Address a) { return touched.push_back(a), inner.load16(a); }
+    uint32_t load32(Address a) { return touched.push_back(a), inner.load32(a); }
+    void store8(Address a, uint8_t v) { touched.push_back(a), inner.store8(a, v); }
+    void store16(Address a, uint16_t v) { touched.push_back(a), inner.store16(a, v); }
+    void store32(Address a, uint32_t v) { touched.push_back(a), inner.store32(a, v); }
+};
+
+TEST(FixedPool, OperationsTouchOnlyTheControlAreaAndTheBlockInHand) {
+    // allocate may read the link of the block it pops; free writes the link of the block it
+    // pushes; nothing else outside the control area - in particular no other allocated block.
+    Arena arena(0x2000);
+    RecordingMemory mem{arena.mem(), {}};
+    FixedPool<RecordingMemory> pool;
+    const uint32_t count = 40;
+    ASSERT_EQ(pool.init(mem, BLOCKS, CONTROL, {16, count, 4}), RtStatus::Ok);
+    const Address control_end = CONTROL + FixedPool<RecordingMemory>::control_bytes(count);
+    std::mt19937 rng(7);
+    std::vector<Address> live;
+    for (int op = 0; op < 2000; ++op) {
+        mem.touched.clear();
+        Address in_hand;
+        if (live.empty() || (live.size() < count && rng() % 2)) {
+            const auto r = pool.allocate();
+            ASSERT_TRUE(r.ok());
+            in_hand = r.value;
+            live.push_back(r.value);
+        } else {
+            const size_t k = rng() % live.size();
+            in_hand = live[k];
+            ASSERT_EQ(pool.free(in_hand), RtStatus::Ok);
+            live.erase(live.begin() + static_cast<long>(k));
+        }
+        for (Address a : mem.touched) {
+            const bool control = a >= CONTROL && a < control_end;
+            ASSERT_TRUE(control || a == in_hand)
+                << "op " << op << " touched 0x" << std::hex << a << " holding 0x" << in_hand;
+        }
+    }
+}
+
 TEST(FixedPool, WriteAfterFreeClobberingTheLinkIsReportedAsCorruptNotFollowed) {
     PoolFixture f(16, 4);
     const Address a = f.pool.allocate().value;
