@@ -73,6 +73,43 @@
 //
 // Later issues add steps (MPU, domains, partitions, power manager) as new kinds: the grammar
 // never needs a new top-level shape, and an unknown step kind is an error listing the known ones.
+//
+// Rules the parser applies beyond the shapes above (scenario.cpp):
+// - Values are read as the platform file reads them (sim/yaml_reader.h): integers are plain
+//   scalars, decimal or 0x hex with '_' separators (0x2000_0000); a quoted "7", a fraction or a
+//   negative number where an integer is expected is an error; so is a repeated or unknown key.
+// - Names (scenario, allocators, DMA streams, `as:` blocks and markers) are identifiers:
+//   letters, digits and '_', not starting with a digit.
+// - Allocator regions: [offset, offset + size) inside the bank, base a multiple of 8 (the
+//   runtime's block alignment), no two allocators overlapping. Pool: block_size <= size.
+//   Tiered: 1..16 classes, strictly ascending. `guarded` is for tlsf, pool and tiered only.
+// - DMA: [offset, offset + size) inside the bank; burst <= size; period_cycles only (and always)
+//   for fixed_rate; write_percent 0..100.
+// - Names are checked in step order, as if the steps ran: `block:` must have been bound by an
+//   earlier `as:` (a repeat body is checked twice when count > 1, so a name an iteration rebinds
+//   is seen by the next); `release` needs a marker set earlier on the same stack. `free` does not
+//   unbind a name: freeing twice is the runtime's DoubleFree, which a scenario may expect.
+// - alloc `size: 0` and a non-power-of-two `align` are allowed: the runtime answers InvalidSize
+//   or InvalidAlignment, which `expect: {result: ...}` can check. deadline_steps: tlsf only.
+// - random_workload `as:` names its blocks in traces (PREFIX is not bound for later steps: the
+//   workload frees every block before it ends). size.min >= 1; on a pool size.max <=
+//   block_size; on a tiered pool without `huge`, size.max <= the largest class.
+// - wait: exactly one of cycles, ns, us; Step::wait_ps = cycles x the platform clock period
+//   (or ns x 1000, us x 10^6), at most 10^18 ps. dma `count:` only with action: start, >= 1.
+// - expect: the filters are sibling keys of the map: `op:` and `heap:` filter
+//   max_latency_cycles, `heap:` is also heap_free_min's subject (required there), `bank:`
+//   filters energy_max_uj; a filter without its expectation is an error. `op:` is one of alloc,
+//   free, realloc, read, write, mark, release, seal, check. `no_faults:` must be true.
+//   `fault: {kind: ...}` names a FAULT_KIND_NAMES entry; count >= 1 when given.
+//   `result:` is spelled as OpRecord::result spells it: ok, an RtStatus name (NoMemory, ...) or
+//   bus_error ("Ok" is read as ok); without `at: end` an operation step must come before it.
+// - Overrides (`--set`), applied to the document before validation, in order:
+//   name, platform (resolved like the key), seed, mode, energy_window_cycles,
+//   allocators[<index or name>].<key>, dma[<index or name>].<key>,
+//   steps[<index>].<kind>.<key> (a top-level step; <kind> must be that step's kind) and
+//   steps[<index>].<kind>.<key>.<subkey> for size/lifetime/fault; platform.<path> goes to the
+//   platform loader. Setting one form of wait (cycles/ns/us) or of read/write (block/address)
+//   removes the other forms. An error in an override's value names `--set <override>`.
 
 #include "models/clock.h"
 #include "models/power_state.h"
@@ -137,6 +174,9 @@ constexpr EnumName<StepKind> STEP_KIND_NAMES[] = {
     {StepKind::Power, "power"},     {StepKind::Check, "check"},
     {StepKind::Expect, "expect"},
 };
+
+/// What `expect: {fault: {kind: ...}}` may name: the FaultRecord::kind values of run_record.h.
+constexpr const char* FAULT_KIND_NAMES[] = {"bus_error", "runtime_invariant"};
 
 enum class ExpectKind { MaxLatencyCycles, NoFaults, Fault, EnergyMaxUj, HeapFreeMin, Result };
 
