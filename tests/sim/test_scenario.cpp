@@ -501,6 +501,27 @@ TEST(Scenario, EveryTruncationOfAValidFileEndsInAConfigErrorOrALoad) {
     EXPECT_GT(errors, 0u);
 }
 
+/// The same with any one line removed: a missing key, a list item or a step never crashes.
+TEST(Scenario, EveryFileWithOneLineRemovedEndsInAConfigErrorOrALoad) {
+    std::ifstream in(ALL_STEPS);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    ASSERT_GT(lines.size(), 60u);
+    size_t errors = 0;
+    for (size_t skip = 0; skip < lines.size(); ++skip) {
+        std::string text;
+        for (size_t i = 0; i < lines.size(); ++i)
+            if (i != skip) text += lines[i] + "\n";
+        try {
+            parse_scenario(text, ALL_STEPS);
+        } catch (const ConfigError& e) {
+            ++errors;
+            EXPECT_GT(e.line(), 0) << "an error in the file has a line: " << e.what();
+        }
+    }
+    EXPECT_GT(errors, 10u);
+}
+
 // ---- Broken files: each fails at its exact line, saying what was expected ------------------
 
 struct BrokenScenario {
