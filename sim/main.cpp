@@ -3,7 +3,9 @@
 //   emsim platform FILE [--mode lt|lt_dmi|at] [--seed N] [--set key=value ...]
 //   emsim bench memsys [--json]
 //   emsim bench runtime [--json]
+//   emsim bench host [--json]
 // Exit status: 0 success, 1 a run or expectation failed, 2 bad input (platform, scenario, CLI).
+#include "sim/bench_host.h"
 #include "sim/bench_memsys.h"
 #include "sim/bench_pools.h"
 #include "sim/bench_tlsf.h"
@@ -93,7 +95,7 @@ int run_platform(const std::vector<std::string>& args) {
 }
 
 int run_bench(const std::vector<std::string>& args) {
-    po::options_description options("emsim bench {memsys|runtime} options");
+    po::options_description options("emsim bench {memsys|runtime|host} options");
     bool json = false;
     uint64_t transactions = 400000;
     options.add_options()("help,h", "show this help")("json", po::bool_switch(&json),
@@ -111,7 +113,7 @@ int run_bench(const std::vector<std::string>& args) {
     po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
     po::notify(vm);
     if (vm.count("help") || which.empty()) {
-        std::cout << "usage: emsim bench {memsys|runtime} [--json]\n" << options;
+        std::cout << "usage: emsim bench {memsys|runtime|host} [--json]\n" << options;
         return which.empty() && !vm.count("help") ? 2 : 0;
     }
     (void)json; // JSON is the only output format; the flag documents intent in scripts
@@ -122,6 +124,10 @@ int run_bench(const std::vector<std::string>& args) {
         std::cout << out.dump(2) << "\n";
         return 0;
     }
+    if (which == "host") {
+        std::cout << emsim::bench_host().dump(2) << "\n";
+        return 0;
+    }
     if (which == "memsys") {
         emsim::MemsysBenchOptions o;
         o.transactions = transactions;
@@ -129,7 +135,7 @@ int run_bench(const std::vector<std::string>& args) {
         return 0;
     }
     throw emsim::ConfigError("command line", 0, 0,
-                             "bench: expected memsys or runtime, got '" + which + "'");
+                             "bench: expected memsys, runtime or host, got '" + which + "'");
 }
 
 } // namespace
@@ -144,7 +150,7 @@ int sc_main(int argc, char* argv[]) {
                          "commands:\n"
                          "  run SCENARIO [options]          run a scenario, write its traces\n"
                          "  platform FILE [options]         run a short workload on a platform\n"
-                         "  bench memsys|runtime [--json]   benchmarks, JSON on stdout\n";
+                         "  bench memsys|runtime|host       benchmarks, JSON on stdout\n";
             return args.empty() ? 2 : 0;
         }
         const std::string command = args[0];

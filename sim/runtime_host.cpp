@@ -295,21 +295,17 @@ uint32_t RuntimeHost::access(bool write, Address address, uint32_t value, unsign
     info->reset();
     m_port.transport(trans);
 
+    // Per access only integers: names and maps are resolved once per operation (end_op).
     if (m_in_op) {
         (write ? m_op.stores : m_op.loads) += 1;
         m_op.wait_cycles += info->arbitration_cycles + info->bank_wait_cycles;
     }
     if (info->target_index >= 0) {
         const size_t bank = static_cast<size_t>(info->target_index);
-        const std::string& bank_name = m_scenario.platform.banks[bank].name;
-        if (m_in_op && std::find(m_op.banks.begin(), m_op.banks.end(), bank_name) == m_op.banks.end())
-            m_op.banks.push_back(bank_name);
-        if (trans.get_response_status() == tlm::TLM_OK_RESPONSE) {
-            const uint64_t energy =
+        m_op_banks |= uint64_t{1} << (bank & 63);
+        if (trans.get_response_status() == tlm::TLM_OK_RESPONSE)
+            m_op_energy_fj +=
                 uint64_t{info->beats} * (write ? m_write_fj_per_word[bank] : m_read_fj_per_word[bank]);
-            if (m_in_op) m_op.energy_fj += energy;
-            m_record.energy_by_owner_fj[m_owner.empty() ? "runtime" : m_owner] += energy;
-        }
     }
     uint32_t result = 0;
     if (trans.get_response_status() != tlm::TLM_OK_RESPONSE) {
@@ -350,6 +346,8 @@ OpRecord& RuntimeHost::begin_op(const Step& step, const std::string& op, const s
     m_op.size_bytes = size_bytes;
     m_op.start_cycle = now_cycles();
     m_op_faults = 0;
+    m_op_banks = 0;
+    m_op_energy_fj = 0;
     m_in_op = true;
     m_busy = true;
     m_owner = heap.empty() ? name : heap;
@@ -367,7 +365,11 @@ void RuntimeHost::end_op(const std::string& result, uint64_t address, uint32_t s
     }
     m_op.result = m_op_faults ? "bus_error" : result;
     m_op.end_cycle = now_cycles();
+    for (size_t b = 0; b < m_scenario.platform.banks.size(); ++b)
+        if (m_op_banks >> (b & 63) & 1) m_op.banks.push_back(m_scenario.platform.banks[b].name);
     std::sort(m_op.banks.begin(), m_op.banks.end());
+    m_op.energy_fj = m_op_energy_fj;
+    m_record.energy_by_owner_fj[m_owner.empty() ? "runtime" : m_owner] += m_op_energy_fj;
     m_last_result = m_op.result;
     m_in_op = false;
     m_busy = false;

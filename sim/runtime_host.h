@@ -104,6 +104,8 @@ private:
     OpRecord m_op;             ///< the operation being executed
     std::string m_owner;       ///< who the energy of the current accesses is booked to
     uint64_t m_op_faults = 0;
+    uint64_t m_op_banks = 0;     ///< bit i: bank i touched by the current operation
+    uint64_t m_op_energy_fj = 0; ///< dynamic energy of the current operation's accesses
     std::string m_last_result = "ok";
     std::vector<const Expectation*> m_at_end;
     bool m_busy = false;
