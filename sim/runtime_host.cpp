@@ -369,7 +369,8 @@ void RuntimeHost::end_op(const std::string& result, uint64_t address, uint32_t s
         if (m_op_banks >> (b & 63) & 1) m_op.banks.push_back(m_scenario.platform.banks[b].name);
     std::sort(m_op.banks.begin(), m_op.banks.end());
     m_op.energy_fj = m_op_energy_fj;
-    m_record.energy_by_owner_fj[m_owner.empty() ? "runtime" : m_owner] += m_op_energy_fj;
+    if (m_op.loads + m_op.stores > 0)
+        m_record.energy_by_owner_fj[m_owner.empty() ? "runtime" : m_owner] += m_op_energy_fj;
     m_last_result = m_op.result;
     m_in_op = false;
     m_busy = false;
