@@ -4,6 +4,19 @@ namespace emsim {
 
 using sc_core::sc_time;
 
+void prepare_access(tlm::tlm_generic_payload& trans, bool write, uint64_t address, uint8_t* data,
+                    unsigned length) {
+    trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    trans.set_address(address);
+    trans.set_data_ptr(data);
+    trans.set_data_length(length);
+    trans.set_streaming_width(length);
+    trans.set_byte_enable_ptr(nullptr);
+    trans.set_byte_enable_length(0);
+    trans.set_dmi_allowed(false);
+    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+}
+
 BlockingInitiator::BlockingInitiator(const char* socket_name, TimingMode mode, const Clock& clock)
     : socket(socket_name), m_mode(mode), m_clock(clock) {
     socket.bind(*this);

@@ -17,6 +17,11 @@
 
 namespace emsim {
 
+/// Fills `trans` for a plain read or write of `length` bytes at `address` from/to `data`:
+/// streaming width = length, no byte enables, no DMI hint, status incomplete. Extensions stay.
+void prepare_access(tlm::tlm_generic_payload& trans, bool write, uint64_t address, uint8_t* data,
+                    unsigned length);
+
 class BlockingInitiator : public tlm::tlm_bw_transport_if<> {
 public:
     tlm::tlm_initiator_socket<> socket;

@@ -58,13 +58,7 @@ void DmaEngine::run() {
 
 void DmaEngine::issue(const TrafficRequest& request) {
     tlm::tlm_generic_payload& trans = m_payloads.allocate();
-    trans.set_command(request.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    trans.set_address(request.address);
-    trans.set_data_ptr(m_buffer.data());
-    trans.set_data_length(request.length_bytes);
-    trans.set_streaming_width(request.length_bytes);
-    trans.set_byte_enable_ptr(nullptr);
-    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    prepare_access(trans, request.write, request.address, m_buffer.data(), request.length_bytes);
     const sc_time issued = m_port.now();
     m_active = true;
     m_port.transport(trans);

@@ -235,13 +235,7 @@ tlm::tlm_sync_enum SramBank::nb_transport_fw(tlm::tlm_generic_payload& trans, tl
             SC_REPORT_ERROR(name(), "END_RESP for a transaction that has no response in flight");
             return tlm::TLM_COMPLETED;
         }
-        m_response_in_flight = nullptr;
-        if (trans.has_mm()) trans.release();
-        if (!m_responses_waiting.empty()) {
-            tlm::tlm_generic_payload* next = m_responses_waiting.front();
-            m_responses_waiting.pop_front();
-            m_response_peq.notify(*next, tlm::BEGIN_RESP, delay);
-        }
+        response_done(trans, delay);
         return tlm::TLM_COMPLETED;
     }
     // END_REQ and BEGIN_RESP travel backwards only; anything else is not base protocol.
@@ -276,13 +270,16 @@ void SramBank::send_response(tlm::tlm_generic_payload& trans) {
         [[fallthrough]];
     case tlm::TLM_COMPLETED: break;
     }
+    response_done(trans, delay);
+}
+
+void SramBank::response_done(tlm::tlm_generic_payload& trans, const sc_time& delay) {
     m_response_in_flight = nullptr;
     if (trans.has_mm()) trans.release();
-    if (!m_responses_waiting.empty()) {
-        tlm::tlm_generic_payload* next = m_responses_waiting.front();
-        m_responses_waiting.pop_front();
-        m_response_peq.notify(*next, tlm::BEGIN_RESP, delay);
-    }
+    if (m_responses_waiting.empty()) return;
+    tlm::tlm_generic_payload* next = m_responses_waiting.front();
+    m_responses_waiting.pop_front();
+    m_response_peq.notify(*next, tlm::BEGIN_RESP, delay); // the socket is free again
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -151,6 +151,8 @@ private:
     // AT response path.
     void on_response_due(tlm::tlm_generic_payload& trans, const tlm::tlm_phase& phase);
     void send_response(tlm::tlm_generic_payload& trans);
+    /// The response of `trans` is finished (END_RESP, explicit or implied): send the next one.
+    void response_done(tlm::tlm_generic_payload& trans, const sc_core::sc_time& delay);
 
     const SramBankParams m_params;
     const Clock m_clock;

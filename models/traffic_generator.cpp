@@ -46,15 +46,7 @@ TrafficGenerator::TrafficGenerator(sc_core::sc_module_name name,
 }
 
 void TrafficGenerator::prepare(tlm::tlm_generic_payload& trans, const TrafficRequest& request) {
-    trans.set_command(request.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    trans.set_address(request.address);
-    trans.set_data_ptr(m_buffer.data());
-    trans.set_data_length(request.length_bytes);
-    trans.set_streaming_width(request.length_bytes);
-    trans.set_byte_enable_ptr(nullptr);
-    trans.set_byte_enable_length(0);
-    trans.set_dmi_allowed(false);
-    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    prepare_access(trans, request.write, request.address, m_buffer.data(), request.length_bytes);
     if (request.write)
         for (uint32_t i = 0; i < request.length_bytes; ++i)
             m_buffer[i] = static_cast<uint8_t>(request.address + i);

@@ -280,13 +280,7 @@ uint32_t RuntimeHost::access(bool write, Address address, uint32_t value, unsign
         return result;
     }
     tlm::tlm_generic_payload& trans = m_payloads.allocate();
-    trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    trans.set_address(address);
-    trans.set_data_ptr(data);
-    trans.set_data_length(bytes);
-    trans.set_streaming_width(bytes);
-    trans.set_byte_enable_ptr(nullptr);
-    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    prepare_access(trans, write, address, data, bytes);
     AccessInfo* info = trans.get_extension<AccessInfo>();
     if (!info) {
         info = new AccessInfo; // owned by the payload
