@@ -29,3 +29,15 @@ extern "C" void emsim_rt_assert_failed(const char* expr, const char* file, int l
     } while (0)
 #endif
 #endif
+
+/// EMSIM_RT_GUARD_LOG_ENTRIES: violations a HeapGuard keeps (a ring: the newest are kept and
+/// `overwritten` counts the lost ones). 16 x 24 bytes fits any MCU's .bss.
+#ifndef EMSIM_RT_GUARD_LOG_ENTRIES
+#define EMSIM_RT_GUARD_LOG_ENTRIES 16
+#endif
+
+/// EMSIM_RT_TIERED_MAX_CLASSES: capacity of TieredPoolConfig's class table (and the number of
+/// FixedPools a TieredPool embeds). 16 covers three tiers of 3-5 block sizes each.
+#ifndef EMSIM_RT_TIERED_MAX_CLASSES
+#define EMSIM_RT_TIERED_MAX_CLASSES 16
+#endif

@@ -21,12 +21,6 @@
 #include "runtime/memory_access.h"
 #include "runtime/rt_status.h"
 
-/// EMSIM_RT_GUARD_LOG_ENTRIES: violations a HeapGuard keeps (a ring: the newest are kept and
-/// `overwritten` counts the lost ones). 16 x 24 bytes fits any MCU's .bss.
-#ifndef EMSIM_RT_GUARD_LOG_ENTRIES
-#define EMSIM_RT_GUARD_LOG_ENTRIES 16
-#endif
-
 namespace emsim::rt {
 
 /// Who allocates: a stable id plus an optional static name for reports ("net_rx_pool").

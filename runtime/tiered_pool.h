@@ -31,12 +31,6 @@
 #include "runtime/rt_status.h"
 #include "runtime/step_meter.h"
 
-/// EMSIM_RT_TIERED_MAX_CLASSES: capacity of TieredPoolConfig's class table (and the number of
-/// FixedPools a TieredPool embeds). 16 covers three tiers of 3-5 block sizes each.
-#ifndef EMSIM_RT_TIERED_MAX_CLASSES
-#define EMSIM_RT_TIERED_MAX_CLASSES 16
-#endif
-
 namespace emsim::rt {
 
 enum class SizeTier : uint8_t { Small = 0, Medium, Large, Huge };
