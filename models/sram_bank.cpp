@@ -148,6 +148,7 @@ SramBank::Plan SramBank::serve(tlm::tlm_generic_payload& trans, uint64_t arrival
 
     copy_data(trans);
     trans.set_dmi_allowed(true); // Active and served: a DMI request would be granted now
+    ++m_traced_accesses;
     if (is_read) {
         ++m_stats.reads;
         m_ledger.count_reads(plan.beats);

@@ -109,6 +109,8 @@ public:
 
     /// Traced values (for sc_trace): power state code (0 Active .. 3 Off, 4 in transition).
     const int& traced_state() const { return m_traced_state; }
+    /// Accesses served so far (reads + writes): each change in a VCD is the bank being used.
+    const uint64_t& traced_accesses() const { return m_traced_accesses; }
 
 private:
     struct Plan {
@@ -168,6 +170,7 @@ private:
     sc_core::sc_time m_transition_end;
     sc_core::sc_event m_transition_event;
     int m_traced_state = 0;
+    uint64_t m_traced_accesses = 0;
     bool m_dmi_granted = false;
     uint64_t m_scrambles = 0; ///< power cycles so far; each one gets its own garbage
 

@@ -71,8 +71,10 @@ int run_scenario(const RunOptions& options, std::ostream& out) {
 
     sc_core::sc_trace_file* vcd = sc_core::sc_create_vcd_trace_file((out_dir + "/trace").c_str());
     vcd->set_time_unit(1, sc_core::SC_PS);
-    for (const auto& bank : platform.banks())
+    for (const auto& bank : platform.banks()) {
         sc_core::sc_trace(vcd, bank->traced_state(), std::string(bank->basename()) + ".power_state");
+        sc_core::sc_trace(vcd, bank->traced_accesses(), std::string(bank->basename()) + ".accesses");
+    }
     sc_core::sc_trace(vcd, host.traced_busy(), "runtime.busy");
     for (const auto& engine : engines)
         sc_core::sc_trace(vcd, engine->traced_active(), std::string(engine->basename()) + ".active");
