@@ -196,6 +196,7 @@ void Mpu::write_register(const MpuRegDesc& reg, uint32_t value, uint32_t lanes) 
 
 void Mpu::reconfigured() {
     ++m_stats.reconfigurations;
+    m_map_stale = true;
     // Any DMI pointer was granted under the old configuration; the core must ask again.
     in->invalidate_direct_mem_ptr(0, ~sc_dt::uint64(0));
 }
@@ -306,13 +307,15 @@ Mpu::Outcome Mpu::handle(tlm::tlm_generic_payload& trans, sc_time& delay) {
     const unsigned width = trans.get_streaming_width();
     const uint32_t span = (width != 0 && width < length) ? width : length;
     const ResolvedAttributes attrs = resolve_attributes(trans);
-    const sc_time arrival = sc_core::sc_time_stamp() + delay;
-
     ++m_stats.checked;
+    if (m_map_stale) { // once per reconfiguration, at the first access after it
+        m_map.build(m_config);
+        m_map_stale = false;
+    }
     const MpuDecision decision =
-        decide(m_config, static_cast<uint32_t>(address), span, attrs.kind, attrs.privileged);
+        m_map.decide(static_cast<uint32_t>(address), span, attrs.kind, attrs.privileged);
     if (!decision.allowed) {
-        record_fault(trans, attrs, decision, span, arrival);
+        record_fault(trans, attrs, decision, span, sc_core::sc_time_stamp() + delay);
         trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
         delay += m_check_time;
         return Outcome::Answered;

@@ -11,7 +11,7 @@
 //
 // Per access:
 //  1. TLM_IGNORE_COMMAND (e.g. DmiUsage reports) and addresses above 4 GB pass unchecked.
-//  2. decide() with the AccessAttributes extension (absent: privileged data access). A denied
+//  2. decide() (through its precomputed MpuPermissionMap) with the AccessAttributes extension (absent: privileged data access). A denied
 //     access never reaches the bus: it gets TLM_GENERIC_ERROR_RESPONSE (= MemManage), the fault
 //     status is set (CFSR.MMFSR |= IACCVIOL, or DACCVIOL|MMARVALID with MMFAR = the first denied
 //     byte) and an MpuFault is recorded. Cost: check_cycles.
@@ -214,6 +214,8 @@ private:
     const sc_core::sc_time m_register_time;
 
     MpuConfig m_config;
+    MpuPermissionMap m_map;   ///< m_config precomputed for the access path
+    bool m_map_stale = true;  ///< m_config changed since m_map was built
     uint32_t m_rnr = 0;
     uint32_t m_mair[2] = {0, 0};
     uint32_t m_cfsr = 0;

@@ -1,6 +1,7 @@
 #include "models/mpu_regions.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace emsim {
 
@@ -205,6 +206,63 @@ MpuDecision decide(const MpuConfig& config, uint32_t address, uint32_t size_byte
         if (one_word) return decision;
         a = uniform_end(config, static_cast<uint32_t>(a));
         if (a >= end) return decision;
+    }
+}
+
+void MpuPermissionMap::build(const MpuConfig& config) {
+    m_last = 0;
+    m_starts.clear();
+    m_cells.clear();
+    for (uint64_t a = 0; a < ADDRESS_SPACE_END;) {
+        const uint32_t at = static_cast<uint32_t>(a);
+        Cell cell{};
+        for (int p = 0; p < 2; ++p) {
+            int region = -1;
+            cell.perms[p] = permissions_at(config, at, p == 0, &cell.match[p], &region);
+            cell.region[p] = static_cast<int8_t>(region);
+        }
+        const bool same = !m_cells.empty() && std::equal(std::begin(cell.perms), std::end(cell.perms),
+                                                         std::begin(m_cells.back().perms)) &&
+                          std::equal(std::begin(cell.match), std::end(cell.match),
+                                     std::begin(m_cells.back().match)) &&
+                          std::equal(std::begin(cell.region), std::end(cell.region),
+                                     std::begin(m_cells.back().region));
+        if (!same) { // equal neighbours merge: they decide every access identically
+            m_starts.push_back(at);
+            m_cells.push_back(cell);
+        }
+        a = uniform_end(config, at);
+    }
+}
+
+MpuDecision MpuPermissionMap::decide(uint32_t address, uint32_t size_bytes, AccessKind kind,
+                                     bool privileged) const {
+    const uint8_t need = needed(kind);
+    const int p = privileged ? 0 : 1;
+    const uint64_t end = std::min<uint64_t>(uint64_t(address) + std::max<uint32_t>(size_bytes, 1),
+                                            ADDRESS_SPACE_END);
+    size_t i = m_last; // accesses cluster: try the previous stretch before searching
+    if (address < m_starts[i] || (i + 1 < m_starts.size() && address >= m_starts[i + 1])) {
+        i = static_cast<size_t>(std::upper_bound(m_starts.begin(), m_starts.end(), address) -
+                                m_starts.begin()) - 1;
+        m_last = i;
+    }
+    MpuDecision decision;
+    decision.match = m_cells[i].match[p];
+    decision.region = m_cells[i].region[p];
+    for (uint64_t a = address;;) {
+        const Cell& cell = m_cells[i];
+        if (!(cell.perms[p] & need)) {
+            decision.allowed = false;
+            decision.match = cell.match[p];
+            decision.region = cell.region[p];
+            decision.fault_address = static_cast<uint32_t>(a);
+            decision.mmfsr = kind == AccessKind::Fetch ? MMFSR_IACCVIOL
+                                                       : MMFSR_DACCVIOL | MMFSR_MMARVALID;
+            return decision;
+        }
+        if (++i == m_starts.size() || m_starts[i] >= end) return decision;
+        a = m_starts[i];
     }
 }
 

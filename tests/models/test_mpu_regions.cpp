@@ -3,6 +3,7 @@
 // status bits and the DMI span. Every expected value is computed by hand from
 // shared/reference/mpu.md.
 #include "models/mpu_regions.h"
+#include "models/random.h"
 
 #include <gtest/gtest.h>
 
@@ -453,6 +454,82 @@ TEST(MpuRegions, DmiSpanIsTheOpenStretchAroundTheAddress) {
     ASSERT_TRUE(unconditional_rw_span(c, 0x20000000, 0x2000FFFF, 0x20004000, first, last));
     EXPECT_EQ(first, 0x20000000u);
     EXPECT_EQ(last, 0x2000FFFFu) << "MPU off: all of it";
+}
+
+// ---------------------------------------------------------------------------------------------
+// The precomputed map against the reference walk
+
+/// A random configuration near 0x20000000 (so regions overlap, nest and share edges), with
+/// the odd misaligned base, tiny or zero SIZE, disabled region and reserved AP.
+MpuConfig random_config(SplitMix64& rng, MpuFlavour flavour) {
+    MpuConfig c = flavour == MpuFlavour::Pmsav7 ? v7(0, rng.chance(1, 2) ? 8 : 16)
+                                                 : v8(0, rng.chance(1, 2) ? 8 : 16);
+    c.ctrl = static_cast<uint32_t>(rng.uniform(0, 7));
+    if (rng.chance(3, 4)) c.ctrl |= CTRL_ENABLE;
+    const uint32_t used = static_cast<uint32_t>(rng.uniform(0, c.region_count));
+    for (uint32_t k = 0; k < used; ++k) {
+        const uint32_t n = static_cast<uint32_t>(rng.uniform(0, c.region_count - 1));
+        if (flavour == MpuFlavour::Pmsav7) {
+            const uint32_t size_field = rng.chance(1, 10) ? static_cast<uint32_t>(rng.uniform(0, 3))
+                                                          : static_cast<uint32_t>(rng.uniform(4, 16));
+            const uint64_t size = 1ull << (size_field + 1);
+            uint32_t base = 0x20000000u + static_cast<uint32_t>(rng.uniform(0, 0x3FFFF));
+            base &= rng.chance(1, 8) ? ~0x1Fu : static_cast<uint32_t>(~(size - 1));
+            if (rng.chance(1, 20)) base = 0;
+            c.regions[n].rbar = base;
+            c.regions[n].rasr = static_cast<uint32_t>(rng.next()) & V7_RASR_MASK;
+            c.regions[n].rasr = (c.regions[n].rasr & ~(0x1Fu << 1)) | (size_field << 1);
+            if (rng.chance(1, 40)) c.regions[n].rasr |= 31u << 1;
+        } else {
+            const uint32_t base = (0x20000000u + static_cast<uint32_t>(rng.uniform(0, 0x3FFFF))) & ~0x1Fu;
+            const uint32_t last = base + static_cast<uint32_t>(rng.uniform(0, 0x8000));
+            c.regions[n].rbar = base | static_cast<uint32_t>(rng.uniform(0, 0x1F));
+            c.regions[n].rlar = (last & ~0x1Fu) | static_cast<uint32_t>(rng.uniform(0, 0x1F));
+        }
+    }
+    return c;
+}
+
+TEST(MpuRegions, PrecomputedMapDecidesExactlyLikeTheRegionWalk) {
+    const uint64_t seed = 0x5EED0001;
+    SplitMix64 rng(seed);
+    for (int round = 0; round < 400; ++round) {
+        const MpuFlavour flavour = round % 2 ? MpuFlavour::Pmsav8 : MpuFlavour::Pmsav7;
+        const MpuConfig c = random_config(rng, flavour);
+        MpuPermissionMap map;
+        map.build(c);
+        for (int probe = 0; probe < 300; ++probe) {
+            uint32_t address = static_cast<uint32_t>(rng.next());
+            if (rng.chance(7, 8)) address = 0x20000000u + static_cast<uint32_t>(rng.uniform(0, 0x48000));
+            if (rng.chance(1, 16)) address = 0xE0000000u + static_cast<uint32_t>(rng.uniform(0, 0x200000));
+            const uint32_t size = static_cast<uint32_t>(rng.chance(3, 4) ? 1u << rng.uniform(0, 2)
+                                                                          : rng.uniform(0, 300));
+            const AccessKind kind = static_cast<AccessKind>(rng.uniform(0, 2));
+            const bool privileged = rng.chance(1, 2);
+            const MpuDecision want = decide(c, address, size, kind, privileged);
+            const MpuDecision got = map.decide(address, size, kind, privileged);
+            const bool same = want.allowed == got.allowed && want.match == got.match &&
+                              want.region == got.region && want.fault_address == got.fault_address &&
+                              want.mmfsr == got.mmfsr;
+            ASSERT_TRUE(same) << "seed " << std::hex << seed << " round " << std::dec << round
+                              << " probe " << probe << ": address 0x" << std::hex << address
+                              << " size " << std::dec << size << " kind "
+                              << enum_name(ACCESS_KIND_NAMES, kind) << " privileged " << privileged
+                              << "; walk " << want.allowed << "/" << want.region << "/0x"
+                              << std::hex << want.fault_address << ", map " << got.allowed << "/"
+                              << std::dec << got.region << "/0x" << std::hex << got.fault_address;
+        }
+    }
+}
+
+TEST(MpuRegions, PrecomputedMapOfADisabledMpuIsOneCellPerDefaultMapArea) {
+    MpuPermissionMap map;
+    map.build(v7(0));
+    // Code+SRAM (RWX), Peripheral..System (RW), RAM 0x60000000.. (RWX), Device.. (RW): equal
+    // neighbours merge.
+    EXPECT_EQ(map.cells(), 4u);
+    EXPECT_TRUE(map.decide(0x20000000, 4, X, USER).allowed);
+    EXPECT_FALSE(map.decide(0x40000000, 4, X, PRIV).allowed);
 }
 
 } // namespace
