@@ -7,7 +7,9 @@
 #include "models/interconnect.h"
 #include "models/mpu.h"
 #include "models/payload_pool.h"
+#include "models/random.h"
 #include "models/sram_bank.h"
+#include "models/traffic_generator.h"
 #include "tests/support/protocol_checker.h"
 #include "tests/support/systemc_test.h"
 
@@ -644,6 +646,79 @@ TEST_F(MpuTest, AtDenialCompletesOnTheRequestCallAndRecordsTheFault) {
         EXPECT_EQ(plat.mpu.faults()[0].cycle, 5u) << "the cycle the access was presented";
         EXPECT_EQ(plat.bus_side.transactions, 0u);
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass-through: a whole stream through an MPU that allows everything
+
+/// Records of `stream` replayed by a TrafficGenerator, with or without an Mpu (reset state:
+/// disabled, check_cycles 0) between it and the bus; checker on every hop.
+std::vector<TrafficRecord> replay(TimingMode mode, bool with_mpu,
+                                  const std::vector<TrafficRequest>& stream,
+                                  std::vector<std::string>& violations, uint64_t& dmi_grants) {
+    emsim::fresh_simulation_context();
+    sc_core::sc_report_handler::set_handler(&emsim::test::report_to_gtest);
+    Clock clock(10000);
+    SramBankParams slow;
+    slow.read_cycles = 2;
+    SramBank bank("bank", slow, clock);
+    Interconnect bus("bus", {}, clock);
+    bus.map(0, SRAM, bank.params().size_bytes, "sram");
+    TrafficGeneratorParams gen;
+    gen.mode = mode;
+    gen.quantum_cycles = 50;
+    TrafficGenerator generator("gen", gen, clock, stream);
+    ProtocolChecker core_side("core_side"), bus_side("bus_side");
+    std::unique_ptr<Mpu> mpu;
+    generator.out.bind(core_side.in);
+    if (with_mpu) {
+        mpu = std::make_unique<Mpu>("mpu", MpuParams{}, clock);
+        core_side.out.bind(mpu->in);
+        mpu->out.bind(bus_side.in);
+    } else {
+        core_side.out.bind(bus_side.in);
+    }
+    bus_side.out.bind(bus.in);
+    bus.out.bind(bank.in);
+    sc_core::sc_start();
+    violations = core_side.violations;
+    violations.insert(violations.end(), bus_side.violations.begin(), bus_side.violations.end());
+    dmi_grants = mpu ? mpu->stats().dmi_grants : 0;
+    return generator.records();
+}
+
+TEST(MpuPassThrough, AnOpenMpuChangesNoCycleOfAStreamInLtLtDmiOrAt) {
+    SplitMix64 rng(77);
+    std::vector<TrafficRequest> stream;
+    Cycles at = 0;
+    for (int i = 0; i < 2000; ++i) {
+        TrafficRequest r;
+        r.length_bytes = static_cast<uint32_t>(rng.uniform(1, 16));
+        r.address = SRAM + rng.uniform(0, 0x1000 - 16);
+        r.write = rng.chance(1, 2);
+        at += rng.uniform(0, 5);
+        r.not_before_cycle = at;
+        stream.push_back(r);
+    }
+    for (TimingMode mode : {TimingMode::Lt, TimingMode::LtDmi, TimingMode::At}) {
+        std::vector<std::string> v_without, v_with;
+        uint64_t grants_without = 0, grants_with = 0;
+        const auto without = replay(mode, false, stream, v_without, grants_without);
+        const auto with = replay(mode, true, stream, v_with, grants_with);
+        const char* name = enum_name(TIMING_MODE_NAMES, mode);
+        EXPECT_TRUE(v_with.empty()) << name << ": " << v_with.front();
+        ASSERT_EQ(with.size(), stream.size()) << name;
+        ASSERT_EQ(without.size(), stream.size()) << name;
+        for (size_t i = 0; i < stream.size(); ++i) {
+            ASSERT_EQ(with[i].issue_cycle, without[i].issue_cycle) << name << " transaction " << i;
+            ASSERT_EQ(with[i].end_cycle, without[i].end_cycle) << name << " transaction " << i;
+            ASSERT_EQ(with[i].status, without[i].status) << name << " transaction " << i;
+            ASSERT_EQ(with[i].via_dmi, without[i].via_dmi) << name << " transaction " << i;
+        }
+        if (mode == TimingMode::LtDmi) {
+            EXPECT_GT(grants_with, 0u) << "DMI never passed the MPU";
+        }
+    }
 }
 
 } // namespace
