@@ -11,8 +11,8 @@
 //
 // Per access:
 //  1. TLM_IGNORE_COMMAND (e.g. DmiUsage reports) and addresses above 4 GB pass unchecked.
-//  2. decide() (through its precomputed MpuPermissionMap) with the AccessAttributes extension (absent: privileged data access). A denied
-//     access never reaches the bus: it gets TLM_GENERIC_ERROR_RESPONSE (= MemManage), the fault
+//  2. decide() (through its precomputed MpuPermissionMap) with the AccessAttributes extension
+//     (absent: privileged data access). A denied access never reaches the bus: it gets TLM_GENERIC_ERROR_RESPONSE (= MemManage), the fault
 //     status is set (CFSR.MMFSR |= IACCVIOL, or DACCVIOL|MMARVALID with MMFAR = the first denied
 //     byte) and an MpuFault is recorded. Cost: check_cycles.
 //  3. An allowed access to the register window is served here; unprivileged, it gets
@@ -38,11 +38,15 @@
 // Faults set only MMFSR bits; BFSR/UFSR read as zero (the unprivileged-register BusFault
 // is not recorded in BFSR: BFAR is not modelled).
 //
+// The check uses the configuration at the time of the call: an LT initiator running ahead of a
+// reconfiguring core sees the new regions early (temporal decoupling; the core's own accesses
+// are in program order).
+//
 // DMI: a grant from downstream is narrowed to the largest span around the requested address
 // that the current configuration opens to privileged and unprivileged reads and writes (so a
 // DMI user never needs a check; instruction fetches through DMI are not considered), and denied
 // when the address itself is not open or the span reaches the register window. Every write to
-// MPU_CTRL, RBAR, RASR or RLAR (any alias) invalidates all DMI: in->invalidate_direct_mem_ptr(0,
+// MPU_CTRL, RBAR, RASR or RLAR (any alias) that a register accepts invalidates all DMI: in->invalidate_direct_mem_ptr(0,
 // ~0). Invalidations from downstream are passed up.
 // transport_dbg is forwarded without a check; on the register window it reads and writes the
 // registers (a debugger can program the MPU) without the privilege check.
