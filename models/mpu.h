@@ -12,9 +12,10 @@
 // Per access:
 //  1. TLM_IGNORE_COMMAND (e.g. DmiUsage reports) and addresses above 4 GB pass unchecked.
 //  2. decide() (through its precomputed MpuPermissionMap) with the AccessAttributes extension
-//     (absent: privileged data access). A denied access never reaches the bus: it gets TLM_GENERIC_ERROR_RESPONSE (= MemManage), the fault
-//     status is set (CFSR.MMFSR |= IACCVIOL, or DACCVIOL|MMARVALID with MMFAR = the first denied
-//     byte) and an MpuFault is recorded. Cost: check_cycles.
+//     (absent: privileged data access). A denied access never reaches the bus: it gets
+//     TLM_GENERIC_ERROR_RESPONSE (= MemManage), the fault status is set (CFSR.MMFSR |=
+//     IACCVIOL, or DACCVIOL|MMARVALID with MMFAR = the first denied byte) and an MpuFault is
+//     recorded. Cost: check_cycles.
 //  3. An allowed access to the register window is served here; unprivileged, it gets
 //     TLM_ADDRESS_ERROR_RESPONSE (= BusFault, as for any unprivileged SCS access) and changes
 //     nothing. Cost: check_cycles + register_cycles.
@@ -46,8 +47,8 @@
 // that the current configuration opens to privileged and unprivileged reads and writes (so a
 // DMI user never needs a check; instruction fetches through DMI are not considered), and denied
 // when the address itself is not open or the span reaches the register window. Every write to
-// MPU_CTRL, RBAR, RASR or RLAR (any alias) that a register accepts invalidates all DMI: in->invalidate_direct_mem_ptr(0,
-// ~0). Invalidations from downstream are passed up.
+// MPU_CTRL, RBAR, RASR or RLAR (any alias) that a register accepts invalidates all DMI:
+// in->invalidate_direct_mem_ptr(0, ~0). Invalidations from downstream are passed up.
 // transport_dbg is forwarded without a check; on the register window it reads and writes the
 // registers (a debugger can program the MPU) without the privilege check.
 
