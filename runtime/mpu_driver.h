@@ -270,6 +270,36 @@ constexpr uint32_t mpu_apply_store_count(const MpuImage& image) {
     return stores;
 }
 
+/// Access policy for memory-mapped device registers such as the MPU's: every access is one
+/// volatile access of exactly its width at host address `target + offset` (offset 0 on a target:
+/// identity mapping; a host test maps a buffer). DirectMemory is the wrong policy for registers
+/// on a freestanding target: -ffreestanding implies -fno-builtin, so its memcpy is a library
+/// call whose access width is the library's choice, and the System Control Space ignores
+/// anything but word accesses to the MPU registers. barrier() is DSB+ISB on an Arm target.
+class MmioMemory {
+public:
+    explicit MmioMemory(uintptr_t offset = 0) : m_offset(offset) {}
+    uint8_t load8(Address a) const { return *reg<uint8_t>(a); }
+    uint16_t load16(Address a) const { return *reg<uint16_t>(a); }
+    uint32_t load32(Address a) const { return *reg<uint32_t>(a); }
+    void store8(Address a, uint8_t v) { *reg<uint8_t>(a) = v; }
+    void store16(Address a, uint16_t v) { *reg<uint16_t>(a) = v; }
+    void store32(Address a, uint32_t v) { *reg<uint32_t>(a) = v; }
+    void barrier() {
+#if defined(__arm__) || defined(__thumb__)
+        __asm volatile("dsb sy\n\tisb sy" ::: "memory");
+#else
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+#endif
+    }
+
+private:
+    template <class T> volatile T* reg(Address a) const {
+        return reinterpret_cast<volatile T*>(uintptr_t(a) + m_offset);
+    }
+    uintptr_t m_offset;
+};
+
 namespace detail {
 // Barrier hook: a policy with a `barrier()` member gets the call (the simulator's TLM policy can
 // charge or ignore it); otherwise DSB+ISB on an Arm target and a compiler barrier on the host.

@@ -734,6 +734,12 @@ TEST(MpuApply, DirectMemoryOverAHostRegisterFile) {
     ASSERT_TRUE(MpuPlanner(c).plan(reqs.data(), 1, img).ok());
     apply(direct, img); // no barrier() member: the host default (a compiler barrier)
     EXPECT_EQ(direct.load32(MpuReg::CTRL), 1u);
+    // MmioMemory (the target's register policy) over the same buffer: volatile word stores.
+    MmioMemory mmio(reinterpret_cast<uintptr_t>(regs) - MpuReg::TYPE);
+    ASSERT_TRUE(plan(v7(8), reqs, img).ok());
+    EXPECT_EQ(apply(mmio, img), 18u);
+    EXPECT_EQ(mmio.load32(MpuReg::CTRL), 5u);
+    EXPECT_EQ(direct.load32(MpuReg::RBAR + 24), 0x10u | 7u);
 }
 
 // ---- Randomized planner runs against the oracle --------------------------------------------
