@@ -112,7 +112,8 @@ const MpuRegDesc* Mpu::find_register(uint32_t address) const {
 int Mpu::region_of(const MpuRegDesc& reg) const {
     uint32_t region = m_rnr;
     // PMSAv8: the aliases replace RNR[1:0]; PMSAv7: every alias addresses RNR's region.
-    if (m_params.flavour == MpuFlavour::Pmsav8 && reg.alias != 0) region = (m_rnr & ~3u) | reg.alias;
+    if (m_params.flavour == MpuFlavour::Pmsav8 && reg.alias != 0)
+        region = (m_rnr & ~3u) | reg.alias;
     return region < m_config.region_count ? static_cast<int>(region) : -1;
 }
 
@@ -215,7 +216,8 @@ void Mpu::access_registers(tlm::tlm_generic_payload& trans, bool debug) {
             const uint64_t a = word + lane;
             if (a < start || a >= end) continue;
             const uint64_t i = a - start;
-            if (enables && enable_length && enables[i % enable_length] != TLM_BYTE_ENABLED) continue;
+            if (enables && enable_length && enables[i % enable_length] != TLM_BYTE_ENABLED)
+                continue;
             lanes |= 1u << lane;
             value |= uint32_t(data[i]) << (8 * lane);
         }
@@ -256,7 +258,8 @@ std::string Mpu::register_dump() const {
                           value);
         out += line;
     };
-    for (const MpuRegDesc& reg : MPU_FAULT_REGS) emit(reg.name, -1, reg.address, read_register(reg));
+    for (const MpuRegDesc& reg : MPU_FAULT_REGS)
+        emit(reg.name, -1, reg.address, read_register(reg));
     for (size_t i = 0; i < m_table_size; ++i) {
         const MpuRegDesc& reg = m_table[i];
         if (reg.alias != 0) continue;

@@ -74,7 +74,7 @@ struct MpuParams {
     MpuFlavour flavour = MpuFlavour::Pmsav7;
     uint32_t regions = 8;     ///< PMSAv7: 0, 8 or 16; PMSAv8: 0, 4, 8, 12 or 16 (MPU_TYPE.DREGION)
     Cycles check_cycles = 0;  ///< added to every checked access; 0: in parallel with the bus
-    Cycles register_cycles = 1; ///< one access to the MPU's own registers (the PPB), after the check
+    Cycles register_cycles = 1; ///< one access to the MPU's own registers, after the check
 };
 
 /// Which register a table row is; aliases share the kind and differ in `alias`.

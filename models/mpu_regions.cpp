@@ -221,13 +221,8 @@ void MpuPermissionMap::build(const MpuConfig& config) {
             cell.perms[p] = permissions_at(config, at, p == 0, &cell.match[p], &region);
             cell.region[p] = static_cast<int8_t>(region);
         }
-        const bool same = !m_cells.empty() && std::equal(std::begin(cell.perms), std::end(cell.perms),
-                                                         std::begin(m_cells.back().perms)) &&
-                          std::equal(std::begin(cell.match), std::end(cell.match),
-                                     std::begin(m_cells.back().match)) &&
-                          std::equal(std::begin(cell.region), std::end(cell.region),
-                                     std::begin(m_cells.back().region));
-        if (!same) { // equal neighbours merge: they decide every access identically
+        if (m_cells.empty() || !cell.same_as(m_cells.back())) {
+            // Equal neighbours merge: they decide every access identically.
             m_starts.push_back(at);
             m_cells.push_back(cell);
         }

@@ -127,7 +127,7 @@ struct MpuDecision {
     MpuMatch match = MpuMatch::Disabled;
     int region = -1;            ///< the deciding region (Region; the highest one for Overlap)
     uint32_t fault_address = 0; ///< first byte of the denied part (denied only)
-    uint32_t mmfsr = 0;         ///< bits the fault sets: IACCVIOL, or DACCVIOL|MMARVALID; 0 if allowed
+    uint32_t mmfsr = 0;         ///< the fault's bits: IACCVIOL or DACCVIOL|MMARVALID; 0 if allowed
 };
 
 /// Read/write/execute permission of one address, as a bit set.
@@ -174,6 +174,10 @@ private:
         uint8_t perms[2]; ///< [0] privileged, [1] unprivileged
         MpuMatch match[2];
         int8_t region[2];
+        bool same_as(const Cell& o) const {
+            return perms[0] == o.perms[0] && perms[1] == o.perms[1] && match[0] == o.match[0] &&
+                   match[1] == o.match[1] && region[0] == o.region[0] && region[1] == o.region[1];
+        }
     };
     std::vector<uint32_t> m_starts{0}; ///< ascending, m_starts[0] = 0
     std::vector<Cell> m_cells{Cell{{0, 0}, {MpuMatch::NoRegion, MpuMatch::NoRegion}, {-1, -1}}};

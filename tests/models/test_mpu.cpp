@@ -77,7 +77,8 @@ public:
     }
     tlm::tlm_response_status write32(uint64_t address, uint32_t value,
                                      const AccessAttributes* attrs = nullptr) {
-        return access(tlm::TLM_WRITE_COMMAND, address, reinterpret_cast<uint8_t*>(&value), 4, attrs);
+        return access(tlm::TLM_WRITE_COMMAND, address, reinterpret_cast<uint8_t*>(&value), 4,
+                      attrs);
     }
     tlm::tlm_response_status read32(uint64_t address, uint32_t& value,
                                     const AccessAttributes* attrs = nullptr) {
@@ -203,7 +204,8 @@ TEST_F(MpuTest, RegistersResetToZeroAndTypeReportsTheRegionCount) {
     p16.regions = 16;
     run(p16, [&](Core& c, Platform&) {
         EXPECT_EQ(c.reg(TYPE), 16u << 8) << "DREGION = 16, SEPARATE = 0";
-        for (uint32_t a : {CTRL, RNR, RBAR, RASR, CFSR, MMFAR}) EXPECT_EQ(c.reg(a), 0u) << std::hex << a;
+        for (uint32_t a : {CTRL, RNR, RBAR, RASR, CFSR, MMFAR})
+            EXPECT_EQ(c.reg(a), 0u) << std::hex << a;
         EXPECT_EQ(c.write32(TYPE, 0xFFFFFFFF), tlm::TLM_OK_RESPONSE);
         EXPECT_EQ(c.reg(TYPE), 16u << 8) << "MPU_TYPE is read-only";
     });

@@ -459,6 +459,10 @@ TEST(MpuRegions, DmiSpanIsTheOpenStretchAroundTheAddress) {
 // ---------------------------------------------------------------------------------------------
 // The precomputed map against the reference walk
 
+uint32_t near_sram(SplitMix64& rng, uint64_t span) {
+    return 0x20000000u + static_cast<uint32_t>(rng.uniform(0, span));
+}
+
 /// A random configuration near 0x20000000 (so regions overlap, nest and share edges), with
 /// the odd misaligned base, tiny or zero SIZE, disabled region and reserved AP.
 MpuConfig random_config(SplitMix64& rng, MpuFlavour flavour) {
@@ -470,10 +474,10 @@ MpuConfig random_config(SplitMix64& rng, MpuFlavour flavour) {
     for (uint32_t k = 0; k < used; ++k) {
         const uint32_t n = static_cast<uint32_t>(rng.uniform(0, c.region_count - 1));
         if (flavour == MpuFlavour::Pmsav7) {
-            const uint32_t size_field = rng.chance(1, 10) ? static_cast<uint32_t>(rng.uniform(0, 3))
-                                                          : static_cast<uint32_t>(rng.uniform(4, 16));
+            const uint32_t size_field =
+                static_cast<uint32_t>(rng.chance(1, 10) ? rng.uniform(0, 3) : rng.uniform(4, 16));
             const uint64_t size = 1ull << (size_field + 1);
-            uint32_t base = 0x20000000u + static_cast<uint32_t>(rng.uniform(0, 0x3FFFF));
+            uint32_t base = near_sram(rng, 0x3FFFF);
             base &= rng.chance(1, 8) ? ~0x1Fu : static_cast<uint32_t>(~(size - 1));
             if (rng.chance(1, 20)) base = 0;
             c.regions[n].rbar = base;
@@ -481,7 +485,7 @@ MpuConfig random_config(SplitMix64& rng, MpuFlavour flavour) {
             c.regions[n].rasr = (c.regions[n].rasr & ~(0x1Fu << 1)) | (size_field << 1);
             if (rng.chance(1, 40)) c.regions[n].rasr |= 31u << 1;
         } else {
-            const uint32_t base = (0x20000000u + static_cast<uint32_t>(rng.uniform(0, 0x3FFFF))) & ~0x1Fu;
+            const uint32_t base = near_sram(rng, 0x3FFFF) & ~0x1Fu;
             const uint32_t last = base + static_cast<uint32_t>(rng.uniform(0, 0x8000));
             c.regions[n].rbar = base | static_cast<uint32_t>(rng.uniform(0, 0x1F));
             c.regions[n].rlar = (last & ~0x1Fu) | static_cast<uint32_t>(rng.uniform(0, 0x1F));
@@ -500,8 +504,8 @@ TEST(MpuRegions, PrecomputedMapDecidesExactlyLikeTheRegionWalk) {
         map.build(c);
         for (int probe = 0; probe < 300; ++probe) {
             uint32_t address = static_cast<uint32_t>(rng.next());
-            if (rng.chance(7, 8)) address = 0x20000000u + static_cast<uint32_t>(rng.uniform(0, 0x48000));
-            if (rng.chance(1, 16)) address = 0xE0000000u + static_cast<uint32_t>(rng.uniform(0, 0x200000));
+            if (rng.chance(7, 8)) address = near_sram(rng, 0x48000);
+            if (rng.chance(1, 16)) address = 0xE0000000u + near_sram(rng, 0x200000) - 0x20000000u;
             const uint32_t size = static_cast<uint32_t>(rng.chance(3, 4) ? 1u << rng.uniform(0, 2)
                                                                           : rng.uniform(0, 300));
             const AccessKind kind = static_cast<AccessKind>(rng.uniform(0, 2));
@@ -509,8 +513,8 @@ TEST(MpuRegions, PrecomputedMapDecidesExactlyLikeTheRegionWalk) {
             const MpuDecision want = decide(c, address, size, kind, privileged);
             const MpuDecision got = map.decide(address, size, kind, privileged);
             const bool same = want.allowed == got.allowed && want.match == got.match &&
-                              want.region == got.region && want.fault_address == got.fault_address &&
-                              want.mmfsr == got.mmfsr;
+                              want.region == got.region &&
+                              want.fault_address == got.fault_address && want.mmfsr == got.mmfsr;
             ASSERT_TRUE(same) << "seed " << std::hex << seed << " round " << std::dec << round
                               << " probe " << probe << ": address 0x" << std::hex << address
                               << " size " << std::dec << size << " kind "
