@@ -742,6 +742,81 @@ TEST(MpuApply, DirectMemoryOverAHostRegisterFile) {
     EXPECT_EQ(direct.load32(MpuReg::RBAR + 24), 0x10u | 7u);
 }
 
+// ---- Optimality against brute force ----------------------------------------------------------
+
+// Every v7 region (any size, base, SRD; overlapping allowed) inside a 4 KiB aligned window, as a
+// 128-bit mask of 32-byte granules. A region larger than the window could only enable a
+// subregion holding the whole window, no better than the 4 KiB region.
+struct Mask {
+    uint64_t lo = 0, hi = 0;
+    void set(uint32_t g) { (g < 64 ? lo : hi) |= uint64_t(1) << (g % 64); }
+    bool test(uint32_t g) const { return ((g < 64 ? lo : hi) >> (g % 64)) & 1u; }
+};
+Mask operator|(Mask a, Mask b) {
+    return {a.lo | b.lo, a.hi | b.hi};
+}
+Mask operator&(Mask a, Mask b) {
+    return {a.lo & b.lo, a.hi & b.hi};
+}
+Mask operator~(Mask a) {
+    return {~a.lo, ~a.hi};
+}
+bool empty(Mask a) {
+    return (a.lo | a.hi) == 0;
+}
+uint32_t count(Mask a) {
+    return uint32_t(__builtin_popcountll(a.lo) + __builtin_popcountll(a.hi));
+}
+
+std::vector<Mask> all_window_regions() {
+    std::vector<Mask> out;
+    for (uint32_t log2 = 5; log2 <= 12; ++log2) {
+        const uint32_t granules = 1u << (log2 - 5);
+        for (uint32_t base = 0; base < 128; base += granules) {
+            const uint32_t srd_max = log2 >= 8 ? 255u : 1u;
+            for (uint32_t srd = 0; srd < srd_max; ++srd) {
+                Mask m;
+                for (uint32_t g = 0; g < granules; ++g)
+                    if (log2 < 8 || !((srd >> (g / (granules / 8))) & 1u))
+                        m.set(base + g);
+                out.push_back(m);
+            }
+        }
+    }
+    return out;
+}
+
+TEST(MpuPlannerV7, MatchesBruteForceOverOverlappingRegionPairs) {
+    const std::vector<Mask> regions = all_window_regions();
+    Xorshift rng(base_seed() + 11);
+    const Address window = 0x20008000u;
+    for (uint32_t c = 0; c < 40; ++c) {
+        const uint32_t a = rng.below(128), b = rng.below(128);
+        const uint32_t s = std::min(a, b), e = std::max(a, b) + 1; // granules [s, e)
+        Mask t;
+        for (uint32_t g = s; g < e; ++g)
+            t.set(g);
+        uint32_t best1 = ~0u, best2 = ~0u;
+        for (const Mask& m1 : regions) {
+            if (!m1.test(s))
+                continue; // some region covers the first granule
+            if (empty(t & ~m1))
+                best1 = std::min(best1, count(m1 & ~t));
+            const Mask need = t & ~m1;
+            for (const Mask& m2 : regions)
+                if (empty(need & ~m2))
+                    best2 = std::min(best2, count((m1 | m2) & ~t));
+        }
+        const std::vector<MpuRequest> reqs = {{window + 32 * s, 32 * (e - s), RW_RW}};
+        MpuImage img;
+        const MpuPlanResult r1 = plan_checked(v7(1), reqs, img);
+        const MpuPlanResult r2 = plan_checked(v7(2), reqs, img);
+        ASSERT_TRUE(r1.ok() && r2.ok());
+        EXPECT_EQ(r1.waste_bytes, 32u * best1) << "granules [" << s << ", " << e << ")";
+        EXPECT_EQ(r2.waste_bytes, 32u * best2) << "granules [" << s << ", " << e << ")";
+    }
+}
+
 // ---- Randomized planner runs against the oracle --------------------------------------------
 
 const MpuPermissions kV7Perms[] = {P(A::None, A::None),
