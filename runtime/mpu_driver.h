@@ -49,14 +49,19 @@
 //    (once in the reported waste): the plan is optimal for the sum, an upper bound of the union.
 // Complexity: O(R^2) validation and merging (R <= 16 requests), O(R * L * 5 * B^2) curves
 // (L <= 28 levels, B <= 16 regions, 5 option combinations per partial block), O(R * B^2) for the
-// knapsack; on a budget failure up to R more plans find the request to name. About 10^5 steps
-// for 8 requests and 8 regions.
+// knapsack; on a budget failure up to R more plans find the request to name. Measured
+// (last_steps()): 31 steps for one 9 KiB request, about 1000 for a 6-request task domain with 6
+// regions, at most 1.7 * 10^5 over 5000 random sets of up to 8 requests (budget failures
+// included).
 // Not done: a higher-numbered region of *different* permissions overriding a lower one (the
 // Zephyr "stack over SRAM" pattern): requests with different attributes must not overlap.
 //
 // PMSAv8 planning: one region per run, exact at 32-byte granularity ([base, limit] inclusive,
 // RLAR.LIMIT = (end - 1) >> 5); overlapping requests are refused (overlapping enabled regions
-// fault on v8-M); touching requests with identical attributes share one region.
+// fault on v8-M); touching requests with identical attributes share one region. A request not
+// 32-byte aligned is rounded out to granules (the rounding is waste), or refused with
+// InvalidAlignment under MpuConfig::exact_only; rounded requests of different attributes that
+// share a granule are an AddressConflict.
 //
 // Errors name the request: MpuPlanResult::failed_request is the smallest i such that requests
 // [0, i] cannot be planned (a validation error of request i itself, or the budget).
@@ -403,7 +408,7 @@ struct MpuPlanResult {
     constexpr bool ok() const { return status == RtStatus::Ok; }
 };
 
-/// Computes register images. Holds only scratch (about 8 KiB: keep it static on a target); one
+/// Computes register images. Holds only scratch (7.8 KiB: keep it static on a target); one
 /// planner serves any number of domains, one plan() at a time.
 class MpuPlanner {
 public:
