@@ -9,6 +9,8 @@
 #include <random>
 #include <vector>
 
+#include "tests/runtime/target_arena.h"
+
 namespace {
 
 using emsim::rt::Address;
@@ -19,39 +21,23 @@ using emsim::rt::FixedPoolParams;
 using emsim::rt::HeapGuard;
 using emsim::rt::HeapOwner;
 using emsim::rt::RtStatus;
-
-constexpr Address TARGET_BASE = 0x20000000u;
-
-/// Host bytes for target [TARGET_BASE, TARGET_BASE + size), 64-byte aligned on both sides so
-/// target alignment equals host alignment.
-struct Arena {
-    explicit Arena(uint32_t size_bytes) : storage(size_bytes + 64u, 0xA5) {
-        const auto host = reinterpret_cast<uintptr_t>(storage.data());
-        base = storage.data() + ((64u - host % 64u) % 64u);
-    }
-    DirectMemory mem() { return DirectMemory(base, TARGET_BASE); }
-    uint8_t* at(Address a) { return base + (a - TARGET_BASE); }
-    std::vector<uint8_t> snapshot(Address a, uint32_t n) { return {at(a), at(a) + n}; }
-    std::vector<uint8_t> storage;
-    uint8_t* base;
-};
+using emsim::test::TARGET_BASE;
+using emsim::test::TargetArena;
 
 constexpr Address CONTROL = TARGET_BASE;          // control area first
 constexpr Address BLOCKS = TARGET_BASE + 0x1000u; // blocks after it
 
-struct PoolFixture {
+struct PoolFixture : emsim::test::ArenaFixture {
     explicit PoolFixture(uint32_t block_size, uint32_t count, uint32_t align = 4)
-        : arena(0x1000u + block_size * count + 4096u), mem(arena.mem()) {
+        : ArenaFixture(0x1000u + block_size * count + 4096u) {
         status = pool.init(mem, BLOCKS, CONTROL, FixedPoolParams{block_size, count, align});
     }
-    Arena arena;
-    DirectMemory mem;
     FixedPool<DirectMemory> pool;
     RtStatus status;
 };
 
 TEST(FixedPool, InitRejectsZeroBlockSizeAndZeroCount) {
-    Arena arena(0x2000);
+    TargetArena arena(0x2000);
     DirectMemory mem = arena.mem();
     FixedPool<DirectMemory> pool;
     EXPECT_EQ(pool.init(mem, BLOCKS, CONTROL, {0, 4, 4}), RtStatus::InvalidSize);
@@ -63,7 +49,7 @@ TEST(FixedPool, InitRejectsZeroBlockSizeAndZeroCount) {
 }
 
 TEST(FixedPool, InitRejectsNonPowerOfTwoOrTooSmallAlignment) {
-    Arena arena(0x2000);
+    TargetArena arena(0x2000);
     DirectMemory mem = arena.mem();
     FixedPool<DirectMemory> pool;
     EXPECT_EQ(pool.init(mem, BLOCKS, CONTROL, {16, 4, 12}), RtStatus::InvalidAlignment);
@@ -73,7 +59,7 @@ TEST(FixedPool, InitRejectsNonPowerOfTwoOrTooSmallAlignment) {
 }
 
 TEST(FixedPool, InitRejectsOverlappingControlAndBlocks) {
-    Arena arena(0x2000);
+    TargetArena arena(0x2000);
     DirectMemory mem = arena.mem();
     FixedPool<DirectMemory> pool;
     // 64 blocks need 4 + 8 control bytes; put the control area inside the last block.
@@ -83,7 +69,7 @@ TEST(FixedPool, InitRejectsOverlappingControlAndBlocks) {
 }
 
 TEST(FixedPool, InitRejectsRangesWrappingPast4GiB) {
-    Arena arena(0x2000);
+    TargetArena arena(0x2000);
     DirectMemory mem = arena.mem();
     FixedPool<DirectMemory> pool;
     EXPECT_EQ(pool.init(mem, 0xFFFFF000u, CONTROL, {4096, 2, 4}), RtStatus::InvalidRegion);
@@ -201,7 +187,7 @@ TEST(FixedPool, ForeignPointersAreBadPointerAndPoolUnchanged) {
 
 TEST(FixedPool, AllocateAndFreeCostFiveAccessesWhateverTheCount) {
     for (uint32_t count : {1u, 31u, 1000u, 65536u}) {
-        Arena arena(0x1000u + count * 16u + 16384u);
+        TargetArena arena(0x1000u + count * 16u + 16384u);
         DirectMemory direct = arena.mem();
         CountingMemory<DirectMemory> mem(direct);
         FixedPool<CountingMemory<DirectMemory>> pool;
@@ -239,7 +225,7 @@ struct RecordingMemory {
 TEST(FixedPool, OperationsTouchOnlyTheControlAreaAndTheBlockInHand) {
     // allocate may read the link of the block it pops; free writes the link of the block it
     // pushes; nothing else outside the control area - in particular no other allocated block.
-    Arena arena(0x2000);
+    TargetArena arena(0x2000);
     RecordingMemory mem{arena.mem(), {}};
     FixedPool<RecordingMemory> pool;
     const uint32_t count = 40;
@@ -355,7 +341,7 @@ TEST(FixedPool, PoolEndingAtTheTopOf4GiBWorks) {
 }
 
 TEST(FixedPool, SealedGuardRefusesAllocationsButAllowsFrees) {
-    Arena arena(0x2000);
+    TargetArena arena(0x2000);
     DirectMemory mem = arena.mem();
     HeapGuard guard;
     FixedPool<DirectMemory> pool;

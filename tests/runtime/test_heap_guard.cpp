@@ -4,15 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "runtime/fixed_pool.h"
-
-#include <vector>
-
-#if __has_include("runtime/tlsf_heap.h")
 #include "runtime/tlsf_heap.h"
-#define EMSIM_TEST_HAVE_TLSF 1
-#else
-#define EMSIM_TEST_HAVE_TLSF 0
-#endif
+#include "tests/runtime/target_arena.h"
 
 namespace {
 
@@ -23,6 +16,8 @@ using emsim::rt::HeapGuard;
 using emsim::rt::HeapOwner;
 using emsim::rt::Result;
 using emsim::rt::RtStatus;
+using emsim::test::TARGET_BASE;
+using emsim::test::TargetArena;
 
 TEST(HeapGuard, AdmitsEverythingBeforeSealAndReportsNoViolation) {
     HeapGuard guard;
@@ -139,8 +134,8 @@ TEST(HeapGuard, UnguardedWrapperIsATransparentForwarder) {
 }
 
 TEST(HeapGuard, OneGuardPolicesSeveralAllocatorsAndNamesEach) {
-    std::vector<uint8_t> host(4096, 0);
-    DirectMemory mem(host.data(), 0x20000000u);
+    TargetArena arena(4096, TARGET_BASE, 0);
+    DirectMemory mem = arena.mem();
     HeapGuard guard;
     emsim::rt::FixedPool<DirectMemory> a, b;
     ASSERT_EQ(a.init(mem, 0x20000100u, 0x20000000u, {16, 8, 4}, &guard, HeapOwner{"a", 1}),
@@ -159,11 +154,9 @@ TEST(HeapGuard, OneGuardPolicesSeveralAllocatorsAndNamesEach) {
     EXPECT_STREQ(guard.violation(1)->owner.name, "a");
 }
 
-#if EMSIM_TEST_HAVE_TLSF
 TEST(HeapGuard, GuardedTlsfHeapRefusesAfterSeal) {
-    std::vector<uint8_t> host(64 * 1024 + 64, 0);
-    uint8_t* base = host.data() + ((64u - reinterpret_cast<uintptr_t>(host.data()) % 64u) % 64u);
-    DirectMemory mem(base, 0x20000000u);
+    TargetArena arena(64 * 1024, TARGET_BASE, 0);
+    DirectMemory mem = arena.mem();
     emsim::rt::TlsfHeap<DirectMemory> tlsf(mem);
     ASSERT_EQ(tlsf.add_region(0x20000000u, 64 * 1024), RtStatus::Ok);
     HeapGuard guard;
@@ -178,6 +171,5 @@ TEST(HeapGuard, GuardedTlsfHeapRefusesAfterSeal) {
     EXPECT_EQ(tlsf.check_integrity(), RtStatus::Ok);
     EXPECT_EQ(guard.check_no_heap_violation().value.count, 3u);
 }
-#endif
 
 } // namespace

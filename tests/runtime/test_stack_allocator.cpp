@@ -7,6 +7,8 @@
 #include <random>
 #include <vector>
 
+#include "tests/runtime/target_arena.h"
+
 namespace {
 
 using emsim::rt::Address;
@@ -18,27 +20,13 @@ using emsim::rt::RtStatus;
 using emsim::rt::StackAllocator;
 using emsim::rt::StackMarker;
 using emsim::rt::StackScope;
+using emsim::test::TARGET_BASE;
+using emsim::test::TargetArena;
 
-constexpr Address TARGET_BASE = 0x20000000u;
-
-struct Arena {
-    explicit Arena(uint32_t size_bytes) : storage(size_bytes + 64u, 0xA5) {
-        const auto host = reinterpret_cast<uintptr_t>(storage.data());
-        base = storage.data() + ((64u - host % 64u) % 64u);
-    }
-    DirectMemory mem() { return DirectMemory(base, TARGET_BASE); }
-    std::vector<uint8_t> snapshot(uint32_t n) { return {base, base + n}; }
-    std::vector<uint8_t> storage;
-    uint8_t* base;
-};
-
-struct Fixture {
-    explicit Fixture(uint32_t size_bytes, HeapGuard* guard = nullptr)
-        : arena(size_bytes), mem(arena.mem()) {
+struct Fixture : emsim::test::ArenaFixture {
+    explicit Fixture(uint32_t size_bytes, HeapGuard* guard = nullptr) : ArenaFixture(size_bytes) {
         status = stack.init(mem, TARGET_BASE, size_bytes, guard, HeapOwner{"scratch", 2});
     }
-    Arena arena;
-    DirectMemory mem;
     StackAllocator<DirectMemory> stack;
     RtStatus status;
 };
@@ -46,7 +34,7 @@ struct Fixture {
 constexpr uint32_t HDR = StackAllocator<DirectMemory>::HEADER_BYTES;
 
 TEST(StackAllocator, InitRejectsRegionsThatCannotHoldTheHeader) {
-    Arena arena(64);
+    TargetArena arena(64);
     DirectMemory mem = arena.mem();
     StackAllocator<DirectMemory> s;
     EXPECT_EQ(s.init(mem, TARGET_BASE, HDR - 1), RtStatus::InvalidRegion);
@@ -162,7 +150,7 @@ TEST(StackAllocator, AllocationEdgeCasesAreRefusedWithoutMovingTop) {
 }
 
 TEST(StackAllocator, OperationCostsAreConstant) {
-    Arena arena(4096);
+    TargetArena arena(4096);
     DirectMemory direct = arena.mem();
     CountingMemory<DirectMemory> mem(direct);
     StackAllocator<CountingMemory<DirectMemory>> s;

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <vector>
+#include "tests/runtime/target_arena.h"
 
 namespace {
 
@@ -14,32 +14,19 @@ using emsim::rt::HeapGuard;
 using emsim::rt::HeapOwner;
 using emsim::rt::RtStatus;
 using emsim::rt::StaticAllocator;
+using emsim::test::TARGET_BASE;
+using emsim::test::TargetArena;
 
-constexpr Address TARGET_BASE = 0x20000000u;
-
-struct Arena {
-    explicit Arena(uint32_t size_bytes) : storage(size_bytes + 64u, 0xA5) {
-        const auto host = reinterpret_cast<uintptr_t>(storage.data());
-        base = storage.data() + ((64u - host % 64u) % 64u);
-    }
-    DirectMemory mem() { return DirectMemory(base, TARGET_BASE); }
-    std::vector<uint8_t> storage;
-    uint8_t* base;
-};
-
-struct Fixture {
-    explicit Fixture(uint32_t size_bytes, HeapGuard* guard = nullptr)
-        : arena(size_bytes), mem(arena.mem()) {
+struct Fixture : emsim::test::ArenaFixture {
+    explicit Fixture(uint32_t size_bytes, HeapGuard* guard = nullptr) : ArenaFixture(size_bytes) {
         status = alloc.init(mem, TARGET_BASE, size_bytes, guard, HeapOwner{"static", 1});
     }
-    Arena arena;
-    DirectMemory mem;
     StaticAllocator<DirectMemory> alloc;
     RtStatus status;
 };
 
 TEST(StaticAllocator, InitRejectsMisalignedTinyAndWrappingRegions) {
-    Arena arena(64);
+    TargetArena arena(64);
     DirectMemory mem = arena.mem();
     StaticAllocator<DirectMemory> a;
     EXPECT_EQ(a.init(mem, TARGET_BASE + 2, 60), RtStatus::InvalidRegion);
@@ -90,7 +77,7 @@ TEST(StaticAllocator, ExhaustionIsNoMemoryAndTheRestStaysUsable) {
 }
 
 TEST(StaticAllocator, AllocationCostsOneLoadAndOneStore) {
-    Arena arena(1024);
+    TargetArena arena(1024);
     DirectMemory direct = arena.mem();
     CountingMemory<DirectMemory> mem(direct);
     StaticAllocator<CountingMemory<DirectMemory>> a;

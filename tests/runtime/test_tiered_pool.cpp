@@ -4,14 +4,10 @@
 
 #include <gtest/gtest.h>
 
-// The huge path runs against the real TLSF heap when it is in the tree, and against FakeHuge
-// (below) for the unit tests that need to steer the huge allocator's answers.
-#if __has_include("runtime/tlsf_heap.h")
+// The huge path runs against the real TLSF heap, and against FakeHuge (below) for the unit tests
+// that need to steer the huge allocator's answers.
 #include "runtime/tlsf_heap.h"
-#define EMSIM_TEST_HAVE_TLSF 1
-#else
-#define EMSIM_TEST_HAVE_TLSF 0
-#endif
+#include "tests/runtime/target_arena.h"
 
 #include <cstdio>
 #include <cstring>
@@ -32,23 +28,13 @@ using emsim::rt::RtStatus;
 using emsim::rt::SizeTier;
 using emsim::rt::TieredPool;
 using emsim::rt::TieredPoolConfig;
+using emsim::test::TARGET_BASE;
+using emsim::test::TargetArena;
 
-constexpr Address TARGET_BASE = 0x20000000u;
 constexpr Address HUGE_BASE = 0x30000000u;
 
-struct Arena {
-    explicit Arena(uint32_t size_bytes) : storage(size_bytes + 64u, 0xA5) {
-        const auto host = reinterpret_cast<uintptr_t>(storage.data());
-        base = storage.data() + ((64u - host % 64u) % 64u);
-    }
-    DirectMemory mem() { return DirectMemory(base, TARGET_BASE); }
-    uint8_t* at(Address a) { return base + (a - TARGET_BASE); }
-    std::vector<uint8_t> storage;
-    uint8_t* base;
-};
-
-/// Test double for the huge path (until runtime/tlsf_heap.h exists): hands out addresses from
-/// its own range, checks frees against the set it handed out, optionally refuses everything.
+/// Test double for the huge path: hands out addresses from its own range, checks frees against the
+/// set it handed out, optionally refuses everything.
 struct FakeHuge {
     Result<Address> allocate(uint32_t size_bytes, uint32_t align_bytes) {
         ++allocations;
@@ -69,16 +55,14 @@ struct FakeHuge {
     bool refuse = false;
 };
 
-template <class Huge = FakeHuge> struct Tiered {
+template <class Huge = FakeHuge> struct Tiered : emsim::test::ArenaFixture {
     explicit Tiered(const TieredPoolConfig& config, Huge* huge = nullptr,
                     HeapGuard* guard = nullptr)
-        : arena(TieredPool<DirectMemory, Huge>::required_bytes(config).value), mem(arena.mem()) {
+        : ArenaFixture(TieredPool<DirectMemory, Huge>::required_bytes(config).value) {
         status = pool.init(mem, TARGET_BASE,
                            TieredPool<DirectMemory, Huge>::required_bytes(config).value, config,
                            huge, guard, HeapOwner{"tiered", 3});
     }
-    Arena arena;
-    DirectMemory mem;
     TieredPool<DirectMemory, Huge> pool;
     RtStatus status;
 };
@@ -254,7 +238,7 @@ TEST(TieredPool, FreeFindsTheOwningPoolAndRejectsForeignAndDoubleFrees) {
 }
 
 TEST(TieredPool, InitRejectsBadTablesAndSmallRegions) {
-    Arena arena(1 << 20);
+    TargetArena arena(1 << 20);
     DirectMemory mem = arena.mem();
     TieredPool<DirectMemory> pool;
     TieredPoolConfig c = small_config();
@@ -298,7 +282,7 @@ TEST(TieredPool, AllocationAccessesAreBoundedByTheFallbackLimit) {
     TieredPoolConfig c = small_config(1);
     c.max_fallback_steps = 3;
     c.max_fallback_ratio = 1000;
-    Arena arena(TieredPool<CountingMemory<DirectMemory>>::required_bytes(c).value);
+    TargetArena arena(TieredPool<CountingMemory<DirectMemory>>::required_bytes(c).value);
     DirectMemory direct = arena.mem();
     CountingMemory<DirectMemory> mem(direct);
     TieredPool<CountingMemory<DirectMemory>> pool;
@@ -408,29 +392,21 @@ template <class Huge> void run_random(uint32_t seed, uint32_t ops, Huge& huge, c
 TEST(TieredPool, RandomOperationsAgreeWithAReferenceModel) {
     // 6 seeds x 30,000 ops = 180,000 tiered-pool operations.
     for (uint32_t seed = 101; seed <= 106; ++seed) {
-#if EMSIM_TEST_HAVE_TLSF
         // Huge path = the real TLSF heap on its own 1 MiB arena at HUGE_BASE.
-        Arena tlsf_arena(1u << 20);
-        DirectMemory tlsf_mem(tlsf_arena.base, HUGE_BASE);
+        TargetArena tlsf_arena(1u << 20, HUGE_BASE);
+        DirectMemory tlsf_mem = tlsf_arena.mem();
         emsim::rt::TlsfHeap<DirectMemory> huge(tlsf_mem);
         ASSERT_EQ(huge.add_region(HUGE_BASE, 1u << 20), RtStatus::Ok);
         run_random(seed, 30000, huge, "TlsfHeap");
         if (HasFatalFailure())
             return;
         EXPECT_EQ(huge.check_integrity(), RtStatus::Ok);
-#else
-        FakeHuge huge;
-        run_random(seed, 30000, huge, "FakeHuge");
-        if (HasFatalFailure())
-            return;
-#endif
     }
 }
 
-#if EMSIM_TEST_HAVE_TLSF
 TEST(TieredPool, HugeRequestsAreServedByTheTlsfHeap) {
-    Arena tlsf_arena(256u << 10);
-    DirectMemory tlsf_mem(tlsf_arena.base, HUGE_BASE);
+    TargetArena tlsf_arena(256u << 10, HUGE_BASE);
+    DirectMemory tlsf_mem = tlsf_arena.mem();
     emsim::rt::TlsfHeap<DirectMemory> tlsf(tlsf_mem);
     ASSERT_EQ(tlsf.add_region(HUGE_BASE, 256u << 10), RtStatus::Ok);
     TieredPoolConfig c = small_config(1);
@@ -456,6 +432,5 @@ TEST(TieredPool, HugeRequestsAreServedByTheTlsfHeap) {
     EXPECT_EQ(t.pool.tier_stats(SizeTier::Huge).frees, 3u) << "huge-path frees count as huge";
     EXPECT_EQ(tlsf.check_integrity(), RtStatus::Ok);
 }
-#endif
 
 } // namespace

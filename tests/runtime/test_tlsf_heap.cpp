@@ -11,11 +11,12 @@
 #include <gtest/gtest.h>
 
 #include "runtime/memory_access.h"
+#include "tests/runtime/target_arena.h"
 
 namespace emsim::rt {
 namespace {
 
-constexpr Address BASE = 0x20000000u;
+constexpr Address BASE = test::TARGET_BASE;
 
 enum class Kind { Used, Free };
 struct BlockView {
@@ -35,7 +36,7 @@ using Heap = TlsfHeap<CountingMemory<DirectMemory>>;
 /// first region, for tests that add more regions behind it).
 struct Rig {
     explicit Rig(uint32_t buffer_bytes, const TlsfParams& params = TlsfParams{})
-        : buffer(buffer_bytes, 0xA5), direct(buffer.data(), BASE), counting(direct),
+        : arena(buffer_bytes), buffer(arena.storage), direct(arena.mem()), counting(direct),
           heap(counting, params) {}
 
     std::vector<BlockView> layout(uint32_t region = 0) {
@@ -47,7 +48,8 @@ struct Rig {
     }
     uint8_t* host(Address a) { return direct.host_pointer(a); }
 
-    std::vector<uint8_t> buffer;
+    test::TargetArena arena;
+    std::vector<uint8_t>& buffer; ///< all host bytes, for "changed no byte" checks
     DirectMemory direct;
     CountingMemory<DirectMemory> counting;
     Heap heap;

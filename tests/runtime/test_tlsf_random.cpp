@@ -15,11 +15,12 @@
 #include <gtest/gtest.h>
 
 #include "runtime/memory_access.h"
+#include "tests/runtime/target_arena.h"
 
 namespace emsim::rt {
 namespace {
 
-constexpr Address BASE = 0x20000000u;
+constexpr Address BASE = test::TARGET_BASE;
 
 struct RegionSpec {
     uint32_t offset_bytes; ///< from BASE
@@ -61,8 +62,8 @@ uint8_t pattern(uint8_t seed, uint32_t i) {
 class RandomRun {
 public:
     RandomRun(const Config& cfg, uint64_t seed)
-        : m_cfg(cfg), m_rng(seed), m_buffer(cfg.buffer_bytes, 0x5A),
-          m_direct(m_buffer.data(), BASE), m_counting(m_direct), m_heap(m_counting, cfg.params) {}
+        : m_cfg(cfg), m_rng(seed), m_arena(cfg.buffer_bytes, BASE, 0x5A), m_buffer(m_arena.storage),
+          m_direct(m_arena.mem()), m_counting(m_direct), m_heap(m_counting, cfg.params) {}
 
     /// Runs `ops` operations; returns false after the first failed expectation.
     bool run(uint32_t ops) {
@@ -281,7 +282,8 @@ private:
 
     const Config& m_cfg;
     Xorshift m_rng;
-    std::vector<uint8_t> m_buffer;
+    test::TargetArena m_arena;
+    std::vector<uint8_t>& m_buffer; ///< all host bytes, for "changed no byte" checks
     std::vector<uint8_t> m_snapshot;
     DirectMemory m_direct;
     CountingMemory<DirectMemory> m_counting;
