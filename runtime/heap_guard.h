@@ -125,6 +125,21 @@ inline RtStatus guard_admit(HeapGuard* guard, const HeapOwner& owner, uint32_t s
     return guard == nullptr ? RtStatus::Ok : guard->admit(owner, size_bytes);
 }
 
+/// What StaticAllocator and StackAllocator check before an allocate(size, align) touches memory,
+/// in this order: the guard (a refusal is recorded), InvalidSize (0), InvalidAlignment (0 or not
+/// a power of two). Ok if the request may go ahead.
+inline RtStatus admit_request(HeapGuard* guard, const HeapOwner& owner, uint32_t size_bytes,
+                              uint32_t align_bytes) {
+    const RtStatus admitted = guard_admit(guard, owner, size_bytes);
+    if (admitted != RtStatus::Ok)
+        return admitted;
+    if (size_bytes == 0)
+        return RtStatus::InvalidSize;
+    if (align_bytes == 0 || (align_bytes & (align_bytes - 1u)))
+        return RtStatus::InvalidAlignment;
+    return RtStatus::Ok;
+}
+
 /// Puts any allocator with `Result<Address> allocate(size, ...)` and `RtStatus free(Address)`
 /// (TlsfHeap, FixedPool, ...) under a HeapGuard. allocate, allocate_deterministic and reallocate
 /// are admitted first (reallocate counts as an allocation: it may grow or move); free passes

@@ -54,6 +54,13 @@ private:
     Address m_target_base;
 };
 
+/// The region check of allocators that keep a header of 32-bit words at the region's start
+/// (StaticAllocator, StackAllocator): [base, base + bytes) is 4-aligned, holds the
+/// `header_bytes` and does not wrap past 2^32.
+constexpr bool region_holds_header(Address base, uint32_t bytes, uint32_t header_bytes) {
+    return base % 4u == 0 && bytes >= header_bytes && uint64_t{base} + bytes <= 0x100000000ull;
+}
+
 /// Load/store counters, in accesses (one per call, whatever the width).
 struct AccessCounts {
     uint32_t loads = 0;

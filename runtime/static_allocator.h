@@ -50,8 +50,7 @@ public:
     RtStatus init(Mem& mem, Address region_base, uint32_t region_bytes, HeapGuard* guard = nullptr,
                   HeapOwner owner = {}) {
         m_mem = nullptr;
-        if (region_base % 4u != 0 || region_bytes < HEADER_BYTES ||
-            uint64_t{region_base} + region_bytes > 0x100000000ull)
+        if (!region_holds_header(region_base, region_bytes, HEADER_BYTES))
             return RtStatus::InvalidRegion;
         m_mem = &mem;
         m_base = region_base;
@@ -72,13 +71,9 @@ public:
         m_steps.begin();
         if (m_mem == nullptr)
             return fail(RtStatus::Unsupported);
-        const RtStatus admitted = guard_admit(m_guard, m_owner, size_bytes);
+        const RtStatus admitted = admit_request(m_guard, m_owner, size_bytes, align_bytes);
         if (admitted != RtStatus::Ok)
             return fail(admitted);
-        if (size_bytes == 0)
-            return fail(RtStatus::InvalidSize);
-        if (align_bytes == 0 || (align_bytes & (align_bytes - 1u)))
-            return fail(RtStatus::InvalidAlignment);
         m_steps.add();
         const uint32_t cursor = m_mem->load32(m_base);
         EMSIM_RT_ASSERT(cursor >= HEADER_BYTES && cursor <= m_region_bytes);
