@@ -3,6 +3,7 @@
 // oracle (a reference decoder of the register images written here from the architecture:
 // region match with subregions, highest number wins on v7, multiple matches fault on v8).
 // Seeds are printed; rerun one with EMSIM_MPU_SEED=<n>.
+#include "tests/runtime/test_rng.h"
 #include "runtime/mpu_driver.h"
 
 #include <stdint.h>
@@ -50,20 +51,7 @@ MpuConfig v8(uint8_t budget, uint8_t total = 8, uint8_t first = 0) {
     return c;
 }
 
-class Xorshift {
-public:
-    explicit Xorshift(uint64_t seed) : m_s(seed * 0x9E3779B97F4A7C15ull + 1) {}
-    uint32_t next() {
-        m_s ^= m_s >> 12;
-        m_s ^= m_s << 25;
-        m_s ^= m_s >> 27;
-        return uint32_t((m_s * 0x2545F4914F6CDD1Dull) >> 32);
-    }
-    uint32_t below(uint32_t n) { return next() % n; }
-
-private:
-    uint64_t m_s;
-};
+using Rng = emsim::test::TestRng;
 
 uint64_t base_seed() {
     const char* env = getenv("EMSIM_MPU_SEED");
@@ -788,7 +776,7 @@ std::vector<Mask> all_window_regions() {
 
 TEST(MpuPlannerV7, MatchesBruteForceOverOverlappingRegionPairs) {
     const std::vector<Mask> regions = all_window_regions();
-    Xorshift rng(base_seed() + 11);
+    Rng rng(base_seed() + 11);
     const Address window = 0x20008000u;
     for (uint32_t c = 0; c < 40; ++c) {
         const uint32_t a = rng.below(128), b = rng.below(128);
@@ -832,7 +820,7 @@ const MpuPermissions kV8Perms[] = {
 
 // Disjoint requests, 32 B..256 KiB, random alignments, some touching with equal rights, some not
 // 32-byte aligned, shuffled.
-std::vector<MpuRequest> random_requests(Xorshift& rng, bool is_v8, uint32_t count,
+std::vector<MpuRequest> random_requests(Rng& rng, bool is_v8, uint32_t count,
                                         bool allow_unaligned) {
     std::vector<MpuRequest> reqs;
     uint64_t cursor = 0x20000000u + 32u * rng.below(4096);
@@ -911,7 +899,7 @@ struct RandomStats {
     uint32_t max_steps = 0;
 };
 
-void random_case(Xorshift& rng, bool is_v8, RandomStats& st, uint64_t seed, uint32_t index) {
+void random_case(Rng& rng, bool is_v8, RandomStats& st, uint64_t seed, uint32_t index) {
     char ctx[96];
     snprintf(ctx, sizeof ctx, "%s seed %llu case %u", is_v8 ? "v8" : "v7",
              static_cast<unsigned long long>(seed), index);
@@ -1004,7 +992,7 @@ void random_suite(bool is_v8, uint32_t cases) {
     const uint64_t seed = base_seed() + (is_v8 ? 1000003u : 0u);
     printf("[ seed     ] %s planner: EMSIM_MPU_SEED=%llu, %u cases\n", is_v8 ? "PMSAv8" : "PMSAv7",
            static_cast<unsigned long long>(base_seed()), cases);
-    Xorshift rng(seed);
+    Rng rng(seed);
     RandomStats st;
     for (uint32_t i = 0; i < cases && !::testing::Test::HasFailure(); ++i)
         random_case(rng, is_v8, st, seed, i);
@@ -1024,7 +1012,7 @@ TEST(MpuPlannerRandom, Pmsav8AgainstReferenceDecoder) {
 }
 
 TEST(MpuPlannerRandom, Pmsav8OverlapsAreRefused) {
-    Xorshift rng(base_seed() + 7);
+    Rng rng(base_seed() + 7);
     for (uint32_t c = 0; c < 500; ++c) {
         std::vector<MpuRequest> reqs = random_requests(rng, true, 2 + rng.below(6), false);
         // A new request overlapping a random earlier one by at least one byte.

@@ -2,6 +2,7 @@
 // map of live blocks, with check_integrity() after every operation, payload patterns verified on
 // every free and move, and every operation's counted loads, stores and steps checked against the
 // structural guarantee. Seeds are printed; rerun one with EMSIM_TLSF_SEED=<n>.
+#include "tests/runtime/test_rng.h"
 #include "runtime/tlsf_heap.h"
 
 #include <stdint.h>
@@ -40,20 +41,7 @@ struct Live {
     uint8_t seed;
 };
 
-class Xorshift {
-public:
-    explicit Xorshift(uint64_t seed) : m_s(seed * 0x9E3779B97F4A7C15ull + 1) {}
-    uint32_t next() {
-        m_s ^= m_s >> 12;
-        m_s ^= m_s << 25;
-        m_s ^= m_s >> 27;
-        return uint32_t((m_s * 0x2545F4914F6CDD1Dull) >> 32);
-    }
-    uint32_t below(uint32_t n) { return next() % n; }
-
-private:
-    uint64_t m_s;
-};
+using Rng = emsim::test::TestRng;
 
 uint8_t pattern(uint8_t seed, uint32_t i) {
     return uint8_t(seed + i * 31u + (i >> 8));
@@ -281,7 +269,7 @@ private:
     }
 
     const Config& m_cfg;
-    Xorshift m_rng;
+    Rng m_rng;
     test::TargetArena m_arena;
     std::vector<uint8_t>& m_buffer; ///< all host bytes, for "changed no byte" checks
     std::vector<uint8_t> m_snapshot;
