@@ -332,7 +332,7 @@ template <class M> void mpu_barrier(M&, long) {
 /// The MPU is off while the pairs are written because a pair is not atomic (a half-written
 /// region could grant the union of two configurations; Hubris's v8 crash). Barriers: the first
 /// (DMB would do; DSB is used) completes accesses made under the old map before it goes away;
-/// the second (DSB then ISB) makes the new map apply to the very next access and instruction
+/// the second (DSB then ISB) makes the updated map apply to the very next access and instruction
 /// fetch: architecturally required after an MPU update (ARMv7-M ARM B3.5.1). The policy's
 /// barrier() is called when it has one (the simulator: a no-op or a charged cycle), else inline
 /// DSB/ISB on an Arm target, else a compiler barrier. O(window); `meter` (optional) gets one

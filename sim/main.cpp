@@ -27,6 +27,26 @@ namespace po = boost::program_options;
 
 namespace {
 
+/// Parses a subcommand's `args`: `options` plus one positional word into `positional`. Returns
+/// true to go on; false after printing `usage` and the options (for --help, exit 0; for a
+/// missing positional, exit 2), with the status in `exit_status`.
+bool parse_subcommand(const std::vector<std::string>& args, const po::options_description& options,
+                      std::string& positional, const std::string& usage, int& exit_status) {
+    po::options_description hidden;
+    hidden.add_options()("positional", po::value<std::string>(&positional));
+    po::positional_options_description order;
+    order.add("positional", 1);
+    po::options_description all;
+    all.add(options).add(hidden);
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(all).positional(order).run(), vm);
+    po::notify(vm);
+    if (!vm.count("help") && !positional.empty()) return true;
+    std::cout << usage << options;
+    exit_status = vm.count("help") ? 0 : 2;
+    return false;
+}
+
 int run_run(const std::vector<std::string>& args) {
     po::options_description options("emsim run SCENARIO options");
     emsim::RunOptions run;
@@ -39,23 +59,14 @@ int run_run(const std::vector<std::string>& args) {
         "override a parameter by path, repeatable: seed=7, allocators[heap].size=4096, "
         "steps[3].alloc.size=64, platform.banks[0].read_cycles=2")(
         "quiet,q", po::bool_switch(&run.quiet), "no summary on stdout");
-    po::options_description hidden;
-    hidden.add_options()("scenario", po::value<std::string>(&run.scenario_file));
-    po::positional_options_description positional;
-    positional.add("scenario", 1);
-    po::options_description all;
-    all.add(options).add(hidden);
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-    if (vm.count("help") || run.scenario_file.empty()) {
-        std::cout << "usage: emsim run SCENARIO [options]\n"
-                     "writes ops.csv, energy.csv, faults.jsonl, summary.json, trace.vcd and "
-                     "trace.json;\nexit status 0 when every expectation holds, 1 when one fails, "
-                     "2 on bad input\n"
-                  << options;
-        return vm.count("help") ? 0 : 2;
-    }
+    int status = 0;
+    if (!parse_subcommand(args, options, run.scenario_file,
+                          "usage: emsim run SCENARIO [options]\n"
+                          "writes ops.csv, energy.csv, faults.jsonl, summary.json, trace.vcd and "
+                          "trace.json;\nexit status 0 when every expectation holds, 1 when one "
+                          "fails, 2 on bad input\n",
+                          status))
+        return status;
     return emsim::run_scenario(run, std::cout);
 }
 
@@ -70,20 +81,10 @@ int run_platform(const std::vector<std::string>& args) {
         "seed", po::value<uint64_t>(&demo.seed)->default_value(1), "traffic seed")(
         "set", po::value<std::vector<std::string>>(&overrides)->composing(),
         "override a platform parameter by path, e.g. banks[0].read_cycles=2 (repeatable)");
-    po::options_description hidden;
     std::string file;
-    hidden.add_options()("file", po::value<std::string>(&file));
-    po::positional_options_description positional;
-    positional.add("file", 1);
-    po::options_description all;
-    all.add(options).add(hidden);
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-    if (vm.count("help") || file.empty()) {
-        std::cout << "usage: emsim platform FILE [options]\n" << options;
-        return vm.count("help") ? 0 : 2;
-    }
+    int status = 0;
+    if (!parse_subcommand(args, options, file, "usage: emsim platform FILE [options]\n", status))
+        return status;
     const auto mode = emsim::parse_enum(emsim::TIMING_MODE_NAMES, mode_name);
     if (!mode)
         throw emsim::ConfigError("command line", 0, 0,
@@ -102,20 +103,11 @@ int run_bench(const std::vector<std::string>& args) {
                                                       "print one JSON object (the default too)")(
         "transactions", po::value<uint64_t>(&transactions)->default_value(400000),
         "memsys: simulated transactions per run");
-    po::options_description hidden;
     std::string which;
-    hidden.add_options()("which", po::value<std::string>(&which));
-    po::positional_options_description positional;
-    positional.add("which", 1);
-    po::options_description all;
-    all.add(options).add(hidden);
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-    if (vm.count("help") || which.empty()) {
-        std::cout << "usage: emsim bench {memsys|runtime|host} [--json]\n" << options;
-        return which.empty() && !vm.count("help") ? 2 : 0;
-    }
+    int status = 0;
+    if (!parse_subcommand(args, options, which, "usage: emsim bench {memsys|runtime|host} [--json]\n",
+                          status))
+        return status;
     (void)json; // JSON is the only output format; the flag documents intent in scripts
     if (which == "runtime") {
         nlohmann::json out;
