@@ -103,8 +103,9 @@ struct HostedAllocator {
         return 0;
     }
 
-    /// End-of-run statistics for summary.json (host-side counters only).
-    AllocatorStats stats() const {
+    /// End-of-run statistics for summary.json: host-side counters, plus TLSF's O(1)
+    /// fragmentation figures (four metadata loads: call it with the host in debug mode).
+    AllocatorStats stats() {
         AllocatorStats s;
         s["region_bytes"] = static_cast<double>(spec->size_bytes);
         switch (spec->kind) {
@@ -125,6 +126,12 @@ struct HostedAllocator {
             s["deadline_refusals"] = d.deadline_refusals;
             s["realloc_in_place"] = d.realloc_in_place;
             s["realloc_moved"] = d.realloc_moved;
+            // The O(1) figures, not the exact walk: after a power loss the lists may be garbage,
+            // and a bounded query cannot loop on them.
+            const rt::TlsfFragmentation f = tlsf->fragmentation();
+            s["largest_free_block_bytes"] = f.largest_free_block_bytes;
+            s["external_fragmentation"] =
+                f.free_bytes ? 1.0 - double(f.largest_free_block_bytes) / double(f.free_bytes) : 0.0;
             break;
         }
         case AllocatorKind::Pool: {
@@ -464,6 +471,7 @@ void RuntimeHost::set_up_allocators() {
 
 void RuntimeHost::run() {
     set_runtime_assert_handler([this](const std::string& what) {
+        if (m_setup) return; // an observation by the simulator, not something the firmware did
         FaultRecord fault;
         fault.cycle = now_cycles();
         fault.kind = "runtime_invariant";
@@ -507,7 +515,9 @@ void RuntimeHost::finish() {
     for (const auto& [bank, totals] : m_record.banks) dynamic += totals.dynamic_fj;
     if (dynamic > attributed) m_record.energy_by_owner_fj["dma"] += dynamic - attributed;
     for (auto& [name, engine] : m_dma) m_record.dma_spans[name] = engine->spans();
+    m_setup = true; // observations, not runtime operations: debug accesses only
     for (auto& [name, hosted] : m_allocators) m_record.allocators[name] = hosted->stats();
+    m_setup = false;
     m_done = true;
     sc_core::sc_stop();
 }
