@@ -1,5 +1,7 @@
 #include "models/blocking_initiator.h"
 
+#include "models/access_info.h"
+
 namespace emsim {
 
 using sc_core::sc_time;
@@ -74,6 +76,22 @@ tlm::tlm_sync_enum BlockingInitiator::nb_transport_bw(tlm::tlm_generic_payload&,
     }
     SC_REPORT_ERROR("emsim/blocking_initiator", "illegal phase on the backward path");
     return tlm::TLM_COMPLETED;
+}
+
+void BlockingInitiator::report_dmi_usage(uint64_t address, uint64_t read_words,
+                                         uint64_t write_words) {
+    if (read_words == 0 && write_words == 0) return;
+    tlm::tlm_generic_payload trans;
+    DmiUsage usage;
+    usage.read_words = read_words;
+    usage.write_words = write_words;
+    trans.set_command(tlm::TLM_IGNORE_COMMAND);
+    trans.set_address(address);
+    trans.set_data_length(0);
+    trans.set_extension(&usage);
+    sc_time delay = sc_core::SC_ZERO_TIME;
+    socket->b_transport(trans, delay);
+    trans.clear_extension(&usage);
 }
 
 void BlockingInitiator::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {

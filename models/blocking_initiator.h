@@ -43,6 +43,10 @@ public:
     void sync();
 
     TimingMode mode() const { return m_mode; }
+
+    /// Hands the words moved through DMI to the bank behind `address` (a DmiUsage extension on a
+    /// TLM_IGNORE_COMMAND, no time), so its energy ledger and statistics stay exact.
+    void report_dmi_usage(uint64_t address, uint64_t read_words, uint64_t write_words);
     /// Called on invalidate_direct_mem_ptr (LT+DMI users keep their DMI table).
     std::function<void(uint64_t, uint64_t)> on_invalidate;
 

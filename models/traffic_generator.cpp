@@ -133,18 +133,7 @@ bool TrafficGenerator::try_dmi(const TrafficRequest& request) {
 
 void TrafficGenerator::report_dmi_usage(uint64_t start, DmiRegion& region) {
     // DMI skipped the banks' transport path; hand them the counts so their ledgers stay exact.
-    if (region.read_words == 0 && region.write_words == 0) return;
-    tlm::tlm_generic_payload trans;
-    DmiUsage usage;
-    usage.read_words = region.read_words;
-    usage.write_words = region.write_words;
-    trans.set_command(tlm::TLM_IGNORE_COMMAND);
-    trans.set_address(start);
-    trans.set_data_length(0);
-    trans.set_extension(&usage);
-    sc_time delay = sc_core::SC_ZERO_TIME;
-    out->b_transport(trans, delay);
-    trans.clear_extension(&usage);
+    m_port.report_dmi_usage(start, region.read_words, region.write_words);
     region.read_words = region.write_words = 0;
 }
 

@@ -91,8 +91,10 @@ nlohmann::json bench_host(const HostBenchOptions& options) {
     nlohmann::json out;
     out["native"] = native_pairs_per_s(options.native_pairs);
     out["lt"] = hosted_pairs_per_s(options.hosted_pairs, TimingMode::Lt);
+    out["lt_dmi"] = hosted_pairs_per_s(options.hosted_pairs, TimingMode::LtDmi);
     out["at"] = hosted_pairs_per_s(options.hosted_pairs, TimingMode::At);
     out["ratio_lt"] = out["lt"].get<double>() / out["native"].get<double>();
+    out["ratio_lt_dmi"] = out["lt_dmi"].get<double>() / out["native"].get<double>();
     out["ratio_at"] = out["at"].get<double>() / out["native"].get<double>();
     out["unit"] = "TLSF alloc+free pairs (64 bytes) per second of wall time";
     out["native_policy"] = "CountingMemory<DirectMemory>";

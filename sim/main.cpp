@@ -53,7 +53,7 @@ int run_run(const std::vector<std::string>& args) {
     options.add_options()("help,h", "show this help")(
         "out", po::value<std::string>(&run.out_dir),
         "output folder (default out/<scenario name>)")(
-        "mode", po::value<std::string>(&run.mode), "timing style: lt or at (default: the scenario's)")(
+        "mode", po::value<std::string>(&run.mode), "timing style: lt, lt_dmi (fast, no contention) or at (default: the scenario's)")(
         "seed", po::value<std::string>(&run.seed), "random seed (default: the scenario's)")(
         "set", po::value<std::vector<std::string>>(&run.overrides)->composing(),
         "override a parameter by path, repeatable: seed=7, allocators[heap].size=4096, "

@@ -244,6 +244,7 @@ RuntimeHost::RuntimeHost(sc_core::sc_module_name name, const Scenario& scenario,
     m_record.clock_period_ps = m_clock.period_ps();
     tlm_utils::tlm_quantumkeeper::set_global_quantum(
         m_clock.to_time(m_scenario.platform.quantum_cycles));
+    m_port.on_invalidate = [this](uint64_t start, uint64_t end) { forget_dmi(start, end); };
     SC_THREAD(run);
     SC_THREAD(sample_energy);
 }
@@ -286,6 +287,11 @@ uint32_t RuntimeHost::access(bool write, Address address, uint32_t value, unsign
         std::memcpy(&result, data, 4);
         return result;
     }
+    if (m_mode == TimingMode::LtDmi && access_through_dmi(write, address, data, bytes)) {
+        uint32_t result = 0;
+        if (!write) std::memcpy(&result, data, bytes);
+        return result;
+    }
     tlm::tlm_generic_payload& trans = m_payloads.allocate();
     prepare_access(trans, write, address, data, bytes);
     AccessInfo* info = trans.get_extension<AccessInfo>();
@@ -308,6 +314,9 @@ uint32_t RuntimeHost::access(bool write, Address address, uint32_t value, unsign
             m_op_energy_fj +=
                 uint64_t{info->beats} * (write ? m_write_fj_per_word[bank] : m_read_fj_per_word[bank]);
     }
+    if (m_mode == TimingMode::LtDmi && trans.is_dmi_allowed() &&
+        trans.get_response_status() == tlm::TLM_OK_RESPONSE)
+        remember_dmi(trans, info->target_index);
     uint32_t result = 0;
     if (trans.get_response_status() != tlm::TLM_OK_RESPONSE) {
         // A bus error: on a Cortex-M a BusFault. The runtime cannot see it (it reads all ones, as
@@ -331,6 +340,47 @@ uint32_t RuntimeHost::access(bool write, Address address, uint32_t value, unsign
     }
     trans.release();
     return result;
+}
+
+bool RuntimeHost::access_through_dmi(bool write, Address address, uint8_t* data, unsigned bytes) {
+    for (DmiWindow& w : m_dmi) {
+        const tlm::tlm_dmi& dmi = w.dmi;
+        if (address < dmi.get_start_address() || address + bytes - 1 > dmi.get_end_address() ||
+            !(write ? dmi.is_write_allowed() : dmi.is_read_allowed()))
+            continue;
+        uint8_t* cell = dmi.get_dmi_ptr() + (address - dmi.get_start_address());
+        write ? std::memcpy(cell, data, bytes) : std::memcpy(data, cell, bytes);
+        const uint64_t words = (address % 4 + bytes + 3) / 4;
+        (write ? w.write_words : w.read_words) += words;
+        const sc_time& latency = write ? dmi.get_write_latency() : dmi.get_read_latency();
+        m_port.advance(words == 1 ? latency : latency * static_cast<double>(words));
+        if (m_in_op) {
+            (write ? m_op.stores : m_op.loads) += 1;
+            m_op_banks |= uint64_t{1} << (w.bank & 63);
+            m_op_energy_fj += words * (write ? m_write_fj_per_word[w.bank] : m_read_fj_per_word[w.bank]);
+        }
+        return true;
+    }
+    return false;
+}
+
+void RuntimeHost::remember_dmi(tlm::tlm_generic_payload& trans, int bank) {
+    if (bank < 0) return;
+    DmiWindow window;
+    window.bank = static_cast<size_t>(bank);
+    if (out->get_direct_mem_ptr(trans, window.dmi)) m_dmi.push_back(window);
+}
+
+void RuntimeHost::forget_dmi(uint64_t start, uint64_t end) {
+    for (auto it = m_dmi.begin(); it != m_dmi.end();) {
+        if (it->dmi.get_end_address() < start || it->dmi.get_start_address() > end) {
+            ++it;
+            continue;
+        }
+        const DmiWindow gone = *it; // the report below may re-enter the bank
+        it = m_dmi.erase(it);
+        m_port.report_dmi_usage(gone.dmi.get_start_address(), gone.read_words, gone.write_words);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -375,7 +425,7 @@ void RuntimeHost::end_op(const std::string& result, uint64_t address, uint32_t s
     m_last_result = m_op.result;
     m_in_op = false;
     m_busy = false;
-    m_record.ops.push_back(m_op);
+    m_record.ops.push_back(std::move(m_op));
 }
 
 void RuntimeHost::user_data(const Step& step, bool write) {
@@ -492,6 +542,7 @@ void RuntimeHost::finish() {
     // Whatever is still allocated by random workloads stays: the run reports what is live.
     for (const Expectation* e : m_at_end) evaluate(*e);
     m_port.sync();
+    forget_dmi(0, ~uint64_t{0}); // hand every bank the words moved through DMI
     for (auto& [name, engine] : m_dma) engine->stop();
     m_record.end_cycle = m_clock.to_cycles(sc_core::sc_time_stamp());
     take_energy_window(m_record.end_cycle);

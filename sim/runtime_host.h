@@ -11,6 +11,12 @@
 //
 // Allocator set-up happens before step 1 through debug transport: like a boot loader that has
 // already laid out memory, it costs no simulated time and no energy.
+//
+// Mode lt_dmi is the fast mode: where a bank grants DMI (an active bank), the runtime's accesses
+// go straight to its storage with the DMI latency (hop + access: the same cycles as
+// b_transport for one initiator) and the words are reported to the bank's ledger in bulk. It
+// sees no contention (a DMA's bursts do not delay it); refused accesses still go through
+// b_transport (banks in standby, retention or off grant no DMI and revoke it on any change).
 
 #include "models/blocking_initiator.h"
 #include "models/dma_engine.h"
@@ -78,6 +84,10 @@ private:
     uint32_t access(bool write, rt::Address address, uint32_t value, unsigned bytes);
 
     HostedAllocator& allocator(const std::string& name);
+    /// LT+DMI: serves the access straight from a granted DMI window; false when none covers it.
+    bool access_through_dmi(bool write, rt::Address address, uint8_t* data, unsigned bytes);
+    void remember_dmi(tlm::tlm_generic_payload& trans, int bank);
+    void forget_dmi(uint64_t start, uint64_t end);
     std::string take_energy_window(uint64_t end_cycle);
     uint64_t now_cycles() const;
     void note_power_change(size_t bank);
@@ -93,6 +103,15 @@ private:
     std::map<std::string, Block> m_blocks;
     std::map<std::string, rt::StackMarker> m_markers;
     PayloadPool m_payloads;
+    /// LT+DMI: windows the banks granted, with the words moved through each since the last
+    /// report (handed to the bank when the window goes or the run ends).
+    struct DmiWindow {
+        tlm::tlm_dmi dmi;
+        size_t bank = 0;
+        uint64_t read_words = 0;
+        uint64_t write_words = 0;
+    };
+    std::vector<DmiWindow> m_dmi;
     std::vector<uint64_t> m_read_fj_per_word;  ///< by bank index
     std::vector<uint64_t> m_write_fj_per_word;
     std::vector<EnergySnapshot> m_window_start; ///< by bank index

@@ -133,6 +133,7 @@ std::vector<std::string> step_kind_names() {
 
 constexpr EnumName<TimingMode> SCENARIO_MODE_NAMES[] = {
     {TimingMode::Lt, "lt"},
+    {TimingMode::LtDmi, "lt_dmi"},
     {TimingMode::At, "at"},
 };
 

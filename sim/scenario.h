@@ -13,7 +13,7 @@
 //   name: quickstart                  # identifier; default output folder out/<name>
 //   platform: platforms/minimal.yaml  # relative to this file
 //   seed: 42                          # ? = 1; drives random_workload and DMA patterns
-//   mode: lt | at                     # ? = lt; `emsim run --mode` wins
+//   mode: lt | lt_dmi | at            # ? = lt; `emsim run --mode` wins (lt_dmi: see runtime_host.h)
 //   energy_window_cycles: 10000       # ? = 10000; rows of energy.csv
 //   allocators:                       # created in order before step 1 (setup is not timed)
 //     - name: heap                    # identifier, unique among allocators
