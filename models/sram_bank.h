@@ -94,6 +94,8 @@ public:
     bool in_transition() const { return m_transition_pending; }
     /// Absolute time the current transition ends (meaningful while in_transition()).
     sc_core::sc_time transition_end() const { return m_transition_end; }
+    /// The state the current transition started from (meaningful while in_transition()).
+    PowerState transition_from() const { return m_transition_from; }
 
     /// Starts a transition to `target` at sc_time_stamp() + offset (after any access in flight).
     /// Returns false, changing nothing, while another transition is still in progress.
