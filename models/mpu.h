@@ -52,6 +52,7 @@
 // transport_dbg is forwarded without a check; on the register window it reads and writes the
 // registers (a debugger can program the MPU) without the privilege check.
 
+#include "models/register_access.h"
 #include "models/access_attributes.h"
 #include "models/clock.h"
 #include "models/mpu_regions.h"
@@ -79,8 +80,6 @@ struct MpuParams {
 
 /// Which register a table row is; aliases share the kind and differ in `alias`.
 enum class MpuRegKind : uint8_t { Type, Ctrl, Rnr, Rbar, Rasr, Rlar, Mair0, Mair1, Cfsr, Mmfar };
-enum class RegAccess : uint8_t { RO, RW, W1C };
-
 struct MpuRegDesc {
     const char* name;
     uint32_t address;

@@ -466,7 +466,7 @@ unsigned int PowerController::transport_dbg(tlm::tlm_generic_payload& trans) {
             store_word(data + i, reg ? read_register(*reg, region, now) : 0);
             continue;
         }
-        if (!reg || reg->access != PowerRegAccess::RW) continue; // RO and holes: ignored
+        if (!reg || reg->access != RegAccess::RW) continue; // RO and holes: ignored
         switch (reg->kind) {
         case PowerRegKind::Ctrl: // the stored bits only: no transition, ERR untouched
             m_regions[region].ctrl = load_word(data + i) & PWR_CTRL_MASK;

@@ -70,6 +70,7 @@
 // a transition and does not touch ERR; writes to STATUS, INFO and holes are ignored. No time,
 // no statistics. DMI is never granted (registers have side effects).
 
+#include "models/register_access.h"
 #include "models/access_info.h"
 #include "models/busy_timeline.h"
 #include "models/clock.h"
@@ -149,13 +150,12 @@ constexpr EnumName<PowerRequestError> POWER_REQUEST_ERROR_NAMES[] = {
 /// The CTRL.REQ / STATUS.STATE code of a state (= its PowerState value: 0 Active .. 3 Off).
 constexpr uint32_t power_state_code(PowerState state) { return static_cast<uint32_t>(state); }
 
-enum class PowerRegAccess : uint8_t { RO, RW };
 enum class PowerRegKind : uint8_t { Ctrl, Status, Info };
 
 struct PowerRegDesc {
     const char* name;
     uint32_t offset;       ///< of region 0's copy for per-region registers
-    PowerRegAccess access;
+    RegAccess access;
     uint32_t reset;        ///< the stored bits; the computed fields are described above
     PowerRegKind kind;
     bool per_region;       ///< one copy per region at offset + POWER_REGION_STRIDE * i
@@ -165,9 +165,9 @@ struct PowerRegDesc {
 // banks start in (SramBankParams::initial_state; Active = 0 by default, the value below). STATUS
 // stores only ERR (reset 0); STATE, BUSY and the capability bits are computed. INFO is computed.
 constexpr PowerRegDesc POWER_CONTROLLER_REGS[] = {
-    {"CTRL", 0x000, PowerRegAccess::RW, 0, PowerRegKind::Ctrl, true},
-    {"STATUS", 0x004, PowerRegAccess::RO, 0, PowerRegKind::Status, true},
-    {"INFO", 0x100, PowerRegAccess::RO, 0, PowerRegKind::Info, false},
+    {"CTRL", 0x000, RegAccess::RW, 0, PowerRegKind::Ctrl, true},
+    {"STATUS", 0x004, RegAccess::RO, 0, PowerRegKind::Status, true},
+    {"INFO", 0x100, RegAccess::RO, 0, PowerRegKind::Info, false},
 };
 
 // ---------------------------------------------------------------------------------------------
