@@ -45,7 +45,10 @@ void store_word(unsigned char* data, uint32_t value) {
 PowerController::PowerController(sc_core::sc_module_name name, const PowerControllerParams& params,
                                  const Clock& clock, std::vector<SramBank*> banks)
     : sc_module(name), in("in"), m_params(params), m_clock(clock),
-      m_response_peq(this, &PowerController::on_response_due) {
+      m_timed(this->name(), in,
+              [this](tlm::tlm_generic_payload& trans, uint64_t arrival_ps, uint64_t now_ps) {
+                  return serve_timed(trans, arrival_ps, now_ps);
+              }) {
     const std::string me = this->name();
     const auto fail = [&](const std::string& what) {
         throw std::invalid_argument(me + ": " + what);
@@ -360,81 +363,24 @@ void PowerController::annotate(tlm::tlm_generic_payload& trans, const Plan& plan
 // LT
 
 void PowerController::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
-    const uint64_t now_ps = sc_core::sc_time_stamp().value();
-    const Plan plan = serve(trans, now_ps + delay.value(), now_ps);
-    trans.set_response_status(plan.status);
-    annotate(trans, plan);
-    delay = sc_time::from_value(plan.done_ps - now_ps);
+    m_timed.b_transport(trans, delay);
 }
 
 // ---------------------------------------------------------------------------------------------
-// AT: END_REQ when the register file starts the access, BEGIN_RESP when it is done.
+// AT: END_REQ when the register file starts the access, BEGIN_RESP when it is done
+// (TimedTarget).
 
 tlm::tlm_sync_enum PowerController::nb_transport_fw(tlm::tlm_generic_payload& trans,
                                                     tlm::tlm_phase& phase, sc_time& delay) {
-    const uint64_t now_ps = sc_core::sc_time_stamp().value();
-    if (phase == tlm::BEGIN_REQ) {
-        if (trans.has_mm()) trans.acquire();
-        const Plan plan = serve(trans, now_ps + delay.value(), now_ps);
-        trans.set_response_status(plan.status);
-        annotate(trans, plan);
-        m_response_peq.notify(trans, tlm::BEGIN_RESP, sc_time::from_value(plan.done_ps - now_ps));
-        phase = tlm::END_REQ;
-        delay = sc_time::from_value(plan.start_ps - now_ps);
-        return tlm::TLM_UPDATED;
-    }
-    if (phase == tlm::END_RESP) {
-        if (&trans != m_response_in_flight) {
-            SC_REPORT_ERROR(name(), "END_RESP for a transaction that has no response in flight");
-            return tlm::TLM_COMPLETED;
-        }
-        response_done(trans, delay);
-        return tlm::TLM_COMPLETED;
-    }
-    // END_REQ and BEGIN_RESP travel backwards only; anything else is not base protocol.
-    SC_REPORT_ERROR(name(), "illegal phase on the forward path");
-    return tlm::TLM_COMPLETED;
+    return m_timed.nb_transport_fw(trans, phase, delay);
 }
 
-void PowerController::on_response_due(tlm::tlm_generic_payload& trans,
-                                      const tlm::tlm_phase& phase) {
-    if (phase != tlm::BEGIN_RESP) {
-        SC_REPORT_ERROR(name(), "unexpected phase in the response queue");
-        return;
-    }
-    if (m_response_in_flight) {
-        m_responses_waiting.push_back(&trans); // one BEGIN_RESP at a time per socket
-        return;
-    }
-    send_response(trans);
-}
-
-void PowerController::send_response(tlm::tlm_generic_payload& trans) {
-    m_response_in_flight = &trans;
-    tlm::tlm_phase phase = tlm::BEGIN_RESP;
-    sc_time delay = sc_core::SC_ZERO_TIME;
-    const tlm::tlm_sync_enum reply = in->nb_transport_bw(trans, phase, delay);
-    switch (reply) {
-    case tlm::TLM_ACCEPTED: return; // END_RESP will come on the forward path
-    case tlm::TLM_UPDATED:
-        if (phase != tlm::END_RESP) {
-            SC_REPORT_ERROR(name(),
-                            "initiator answered BEGIN_RESP with a phase other than END_RESP");
-            return;
-        }
-        [[fallthrough]];
-    case tlm::TLM_COMPLETED: break;
-    }
-    response_done(trans, delay);
-}
-
-void PowerController::response_done(tlm::tlm_generic_payload& trans, const sc_time& delay) {
-    m_response_in_flight = nullptr;
-    if (trans.has_mm()) trans.release();
-    if (m_responses_waiting.empty()) return;
-    tlm::tlm_generic_payload* next = m_responses_waiting.front();
-    m_responses_waiting.pop_front();
-    m_response_peq.notify(*next, tlm::BEGIN_RESP, delay); // the socket is free again
+TimedService PowerController::serve_timed(tlm::tlm_generic_payload& trans, uint64_t arrival_ps,
+                                          uint64_t now_ps) {
+    const Plan plan = serve(trans, arrival_ps, now_ps);
+    trans.set_response_status(plan.status);
+    annotate(trans, plan);
+    return TimedService{plan.start_ps, plan.done_ps};
 }
 
 // ---------------------------------------------------------------------------------------------

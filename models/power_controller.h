@@ -70,6 +70,7 @@
 // a transition and does not touch ERR; writes to STATUS, INFO and holes are ignored. No time,
 // no statistics. DMI is never granted (registers have side effects).
 
+#include "models/timed_target.h"
 #include "models/register_access.h"
 #include "models/access_info.h"
 #include "models/busy_timeline.h"
@@ -272,10 +273,8 @@ private:
     bool busy_at(const Region& r, const sc_core::sc_time& at) const;
     void load_reset_values();
 
-    // AT response path.
-    void on_response_due(tlm::tlm_generic_payload& trans, const tlm::tlm_phase& phase);
-    void send_response(tlm::tlm_generic_payload& trans);
-    void response_done(tlm::tlm_generic_payload& trans, const sc_core::sc_time& delay);
+    /// serve() plus status and AccessInfo: what TimedTarget calls for LT and AT alike.
+    TimedService serve_timed(tlm::tlm_generic_payload& trans, uint64_t arrival_ps, uint64_t now_ps);
 
     const PowerControllerParams m_params;
     const Clock m_clock;
@@ -283,9 +282,7 @@ private:
     PowerControllerStats m_stats;
     BusyTimeline m_busy; ///< when the register file is serving an access
 
-    tlm_utils::peq_with_cb_and_phase<PowerController> m_response_peq;
-    std::deque<tlm::tlm_generic_payload*> m_responses_waiting;
-    tlm::tlm_generic_payload* m_response_in_flight = nullptr;
+    TimedTarget m_timed; ///< LT delay and AT phases from serve_timed()
 };
 
 } // namespace emsim

@@ -52,7 +52,8 @@ SramBank::SramBank(sc_core::sc_module_name name, const SramBankParams& params, c
       m_coefficients(coefficients_of(params)), m_storage(params.size_bytes),
       m_ledger(m_coefficients, params.initial_state), m_state(params.initial_state),
       m_traced_state(static_cast<int>(index_of(params.initial_state))),
-      m_response_peq(this, &SramBank::on_response_due) {
+      m_timed(this->name(), in, [this](tlm::tlm_generic_payload& trans, uint64_t arrival_ps,
+                               uint64_t now_ps) { return serve_timed(trans, arrival_ps, now_ps); }) {
     if (m_params.word_bytes == 0 || (m_params.word_bytes & (m_params.word_bytes - 1)) != 0 ||
         m_params.size_bytes == 0 || m_params.read_cycles == 0 || m_params.write_cycles == 0)
         SC_REPORT_ERROR(this->name(), "invalid SramBankParams: word_bytes must be a power of two, "
@@ -208,79 +209,23 @@ void SramBank::annotate(tlm::tlm_generic_payload& trans, const Plan& plan) {
 }
 
 void SramBank::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
-    const uint64_t now_ps = sc_core::sc_time_stamp().value();
-    const Plan plan = serve(trans, now_ps + delay.value(), now_ps);
-    trans.set_response_status(plan.status);
-    annotate(trans, plan);
-    delay = sc_time::from_value(plan.done_ps - now_ps);
+    m_timed.b_transport(trans, delay);
 }
 
 // ---------------------------------------------------------------------------------------------
-// AT: END_REQ when service starts, BEGIN_RESP when it is done.
+// AT: END_REQ when service starts, BEGIN_RESP when it is done (TimedTarget).
 
 tlm::tlm_sync_enum SramBank::nb_transport_fw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
                                              sc_time& delay) {
-    const uint64_t now_ps = sc_core::sc_time_stamp().value();
-    if (phase == tlm::BEGIN_REQ) {
-        if (trans.has_mm()) trans.acquire();
-        const Plan plan = serve(trans, now_ps + delay.value(), now_ps);
-        trans.set_response_status(plan.status);
-        annotate(trans, plan);
-        m_response_peq.notify(trans, tlm::BEGIN_RESP, sc_time::from_value(plan.done_ps - now_ps));
-        phase = tlm::END_REQ;
-        delay = sc_time::from_value(plan.start_ps - now_ps);
-        return tlm::TLM_UPDATED;
-    }
-    if (phase == tlm::END_RESP) {
-        if (&trans != m_response_in_flight) {
-            SC_REPORT_ERROR(name(), "END_RESP for a transaction that has no response in flight");
-            return tlm::TLM_COMPLETED;
-        }
-        response_done(trans, delay);
-        return tlm::TLM_COMPLETED;
-    }
-    // END_REQ and BEGIN_RESP travel backwards only; anything else is not base protocol.
-    SC_REPORT_ERROR(name(), "illegal phase on the forward path");
-    return tlm::TLM_COMPLETED;
+    return m_timed.nb_transport_fw(trans, phase, delay);
 }
 
-void SramBank::on_response_due(tlm::tlm_generic_payload& trans, const tlm::tlm_phase& phase) {
-    if (phase != tlm::BEGIN_RESP) {
-        SC_REPORT_ERROR(name(), "unexpected phase in the response queue");
-        return;
-    }
-    if (m_response_in_flight) {
-        m_responses_waiting.push_back(&trans); // one BEGIN_RESP at a time per socket
-        return;
-    }
-    send_response(trans);
-}
-
-void SramBank::send_response(tlm::tlm_generic_payload& trans) {
-    m_response_in_flight = &trans;
-    tlm::tlm_phase phase = tlm::BEGIN_RESP;
-    sc_time delay = sc_core::SC_ZERO_TIME;
-    const tlm::tlm_sync_enum reply = in->nb_transport_bw(trans, phase, delay);
-    switch (reply) {
-    case tlm::TLM_ACCEPTED: return; // END_RESP will come on the forward path
-    case tlm::TLM_UPDATED:
-        if (phase != tlm::END_RESP) {
-            SC_REPORT_ERROR(name(), "initiator answered BEGIN_RESP with a phase other than END_RESP");
-            return;
-        }
-        [[fallthrough]];
-    case tlm::TLM_COMPLETED: break;
-    }
-    response_done(trans, delay);
-}
-
-void SramBank::response_done(tlm::tlm_generic_payload& trans, const sc_time& delay) {
-    m_response_in_flight = nullptr;
-    if (trans.has_mm()) trans.release();
-    if (m_responses_waiting.empty()) return;
-    tlm::tlm_generic_payload* next = m_responses_waiting.front();
-    m_responses_waiting.pop_front();
-    m_response_peq.notify(*next, tlm::BEGIN_RESP, delay); // the socket is free again
+TimedService SramBank::serve_timed(tlm::tlm_generic_payload& trans, uint64_t arrival_ps,
+                                   uint64_t now_ps) {
+    const Plan plan = serve(trans, arrival_ps, now_ps);
+    trans.set_response_status(plan.status);
+    annotate(trans, plan);
+    return TimedService{plan.start_ps, plan.done_ps};
 }
 
 // ---------------------------------------------------------------------------------------------

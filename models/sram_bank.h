@@ -20,11 +20,11 @@
 #include "models/clock.h"
 #include "models/energy_ledger.h"
 #include "models/power_state.h"
+#include "models/timed_target.h"
 #include "models/units.h"
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/peq_with_cb_and_phase.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstdint>
@@ -152,11 +152,8 @@ private:
     void invalidate_dmi();
     uint64_t transition_energy_fj(PowerState from, PowerState to) const;
 
-    // AT response path.
-    void on_response_due(tlm::tlm_generic_payload& trans, const tlm::tlm_phase& phase);
-    void send_response(tlm::tlm_generic_payload& trans);
-    /// The response of `trans` is finished (END_RESP, explicit or implied): send the next one.
-    void response_done(tlm::tlm_generic_payload& trans, const sc_core::sc_time& delay);
+    /// serve() plus status and AccessInfo: what TimedTarget calls for LT and AT alike.
+    TimedService serve_timed(tlm::tlm_generic_payload& trans, uint64_t arrival_ps, uint64_t now_ps);
 
     const SramBankParams m_params;
     const Clock m_clock;
@@ -176,9 +173,7 @@ private:
     bool m_dmi_granted = false;
     uint64_t m_scrambles = 0; ///< power cycles so far; each one gets its own garbage
 
-    tlm_utils::peq_with_cb_and_phase<SramBank> m_response_peq;
-    std::deque<tlm::tlm_generic_payload*> m_responses_waiting; ///< behind an unanswered BEGIN_RESP
-    tlm::tlm_generic_payload* m_response_in_flight = nullptr;
+    TimedTarget m_timed; ///< LT delay and AT phases from serve_timed()
 };
 
 } // namespace emsim
