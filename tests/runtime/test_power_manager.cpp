@@ -629,6 +629,11 @@ TEST(PowerAwareHeap, RandomOpsNeverCutLiveDataAndKeepEveryHeapIntact) {
             }
             ASSERT_TRUE(rig.pm.invariants_hold());
         }
+        const PowerManagerStats& st = rig.pm.stats();
+        printf("  requests %u gating %u wakes %u (alloc %u, free %u) formats %u dropped %u "
+               "polls %u oom %u live %zu\n",
+               st.requests, st.gating_actions, st.wakes, st.alloc_wakes, st.free_wakes, st.formats,
+               st.heaps_dropped, st.status_polls, st.oom_count, shadow.size());
         g_shadow = nullptr;
     }
 }
