@@ -513,6 +513,103 @@ TEST(PowerAwareHeap, RefusedRequestKeepsTheCachedState) {
     EXPECT_EQ(rig.pm.region_state(1), PS::Off) << "the other regions are still applied";
 }
 
+// ---- regions of several banks, and the manager over the register interface -------------------
+
+TEST(PowerAwareHeap, ARegionOfTwoBanksIsGatedOnlyWhenBothAreEmpty) {
+    PowerLayout l = four_banks();
+    l.region_count = 2; // banks 0, 1 -> region 0; banks 2, 3 -> region 1
+    l.banks[0].region = l.banks[1].region = 0;
+    l.banks[2].region = l.banks[3].region = 1;
+    l.banks[3].wake_from_off_cycles = 250; // the region wakes as slowly as its slowest bank
+    Rig rig(PowerPolicy::Pack, l);
+    ASSERT_EQ(rig.pm.init(), RtStatus::Ok);
+    const PowerOpResult s = rig.pm.allocate(100, Lifetime::Short);
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s.bank, 3u);
+    PowerPlan plan = rig.pm.optimize_for_power(0);
+    EXPECT_EQ(plan.target[0], PS::Off);
+    EXPECT_EQ(plan.target[1], PS::Active) << "bank 3 holds data, bank 2 is empty";
+    EXPECT_EQ(rig.pm.banks_in_state(PS::Off), 2u);
+    ASSERT_TRUE(rig.pm.free(s.address).ok());
+    plan = rig.pm.optimize_for_power(0);
+    EXPECT_EQ(plan.target[1], PS::Off);
+    const PowerOpResult again = rig.pm.allocate(100, Lifetime::Short);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again.bank, 3u);
+    EXPECT_EQ(again.cost.wake_cycles, 250u);
+    EXPECT_EQ(rig.pm.region_state(1), PS::Active);
+    EXPECT_EQ(rig.pm.bank_info(2).state, PS::Active) << "bank 2 woke with its region";
+    EXPECT_EQ(rig.mem.faults, 0u);
+}
+
+/// The power controller's register file, reduced to what the manager uses: a CTRL write moves
+/// the region at once (never busy), Off for an always-on region is refused with ERR 1.
+struct FakeController {
+    static constexpr Address BASE = 0x40020000u;
+    uint8_t load8(Address) { return 0; }
+    uint16_t load16(Address) { return 0; }
+    void store8(Address, uint8_t) { ADD_FAILURE() << "byte store to the power controller"; }
+    void store16(Address, uint16_t) { ADD_FAILURE() << "halfword store to the power controller"; }
+    uint32_t load32(Address a) {
+        EXPECT_EQ((a - BASE) % 8, 4u) << "the manager only reads STATUS";
+        const uint32_t r = (a - BASE) / 8;
+        return state[r] | (err[r] << 8);
+    }
+    void store32(Address a, uint32_t v) {
+        stores.push_back({a, v});
+        EXPECT_EQ((a - BASE) % 8, 0u) << "the manager only writes CTRL";
+        const uint32_t r = (a - BASE) / 8;
+        if (v == 3 && always_on[r]) {
+            err[r] = 1;
+            return;
+        }
+        err[r] = 0;
+        state[r] = v;
+    }
+    uint32_t state[8]{};
+    uint32_t err[8]{};
+    bool always_on[8]{};
+    std::vector<std::pair<Address, uint32_t>> stores;
+};
+
+TEST(PowerAwareHeap, OverMmioTheGatingPlanIsExactlyTheseCtrlWrites) {
+    TargetArena arena(4 * BANK_BYTES);
+    DirectMemory mem = arena.mem();
+    FakeController regs;
+    regs.always_on[0] = true;
+    MmioPowerControl<FakeController> pc(regs, FakeController::BASE);
+    PowerLayout l = four_banks();
+    l.regions[0].always_on = true;
+    PowerAwareHeap<DirectMemory, MmioPowerControl<FakeController>> pm(
+        mem, pc, l, params(PowerPolicy::PackRetention));
+    ASSERT_EQ(pm.init(), RtStatus::Ok);
+    ASSERT_TRUE(pm.allocate(100, Lifetime::Long).ok()); // bank 0
+    ASSERT_TRUE(pm.allocate(100, Lifetime::Short).ok()); // bank 3
+    EXPECT_TRUE(regs.stores.empty()) << "allocating into Active banks wrote CTRL";
+    PowerPlan plan = pm.optimize_for_power(1000);
+    using W = std::pair<Address, uint32_t>;
+    const Address B = FakeController::BASE;
+    EXPECT_EQ(regs.stores, (std::vector<W>{{B + 0x00, 2}, {B + 0x08, 3}, {B + 0x10, 3},
+                                           {B + 0x18, 2}}));
+    EXPECT_EQ(plan.refused, 0u);
+    // Waking bank 1 for a long-lived block that does not fit the retained bank 0 needs no wait
+    // here (never busy): one CTRL write of REQ 0 and one STATUS poll.
+    regs.stores.clear();
+    const PowerOpResult r = pm.allocate(3700, Lifetime::Long);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.bank, 1u);
+    EXPECT_EQ(regs.stores, (std::vector<W>{{B + 0x08, 0}}));
+    EXPECT_EQ(r.cost.requests, 1u);
+    EXPECT_EQ(r.cost.polls, 1u);
+    EXPECT_EQ(r.cost.wake_cycles, WAKE_OFF);
+    // adjust(Off) on the always-on region 0: Retention (capable), never an Off write.
+    regs.stores.clear();
+    pm.adjust_for_power_state(PS::Off);
+    for (const W& w : regs.stores)
+        EXPECT_NE(w, (W{B + 0x00, 3u}));
+    EXPECT_EQ(pm.check_integrity(), RtStatus::Ok);
+}
+
 // ---- randomized -------------------------------------------------------------------------------
 
 uint64_t base_seed() {
