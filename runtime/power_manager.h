@@ -100,7 +100,8 @@
 
 /// EMSIM_RT_POWER_MAX_BANKS: capacity of PowerLayout's bank table and the number of TlsfHeap
 /// objects a PowerAwareHeap embeds (about 1.3 KiB each: mostly TLSF's observed-cost tables). 16
-/// covers an nRF52840 (9 RAM sections, 16 bank slices with RAM8's 6 sections) and any STM32.
+/// covers an nRF52840 modelled per RAM block (RAM0..RAM8, POWER->RAM[n]) and an STM32L4 (SRAM1,
+/// SRAM2); modelling every nRF52840 RAM section as its own bank needs more (raise it with -D).
 #ifndef EMSIM_RT_POWER_MAX_BANKS
 #define EMSIM_RT_POWER_MAX_BANKS 16
 #endif
@@ -883,8 +884,14 @@ private:
                     EMSIM_RT_ASSERT(live_allocations(b) == 0);
                     drop_heap(b);
                 }
-        if (power_serves_access(target))
-            return wait_region(r, true, target, cost);
+        if (power_serves_access(target)) {
+            const RtStatus w = wait_region(r, true, target, cost);
+            // Not known to have arrived: cache the deeper of the two states, so that the next
+            // operation on the region requests (and waits) again before touching it.
+            if (w != RtStatus::Ok && from > target)
+                m_region_state[r] = from;
+            return w;
+        }
         return RtStatus::Ok;
     }
 

@@ -482,6 +482,16 @@ TEST(PowerAwareHeap, WakeThatNeverSettlesFailsWithTimeConstraintViolation) {
     EXPECT_EQ(r.status, RtStatus::TimeConstraintViolation);
     EXPECT_EQ(r.address, 0u);
     EXPECT_EQ(rig.mem.faults, 0u);
+    EXPECT_EQ(rig.pm.region_state(3), PS::Off) << "a wake that never arrived counts as Active";
+    // Once the controller settles, the next allocation asks again and succeeds.
+    for (uint32_t i = 0; i < 4; ++i)
+        rig.power.busy_left[i] = 0;
+    rig.power.busy_polls = 0;
+    const PowerOpResult again = rig.pm.allocate(64, Lifetime::Short);
+    ASSERT_TRUE(again.ok()) << to_string(again.status);
+    EXPECT_EQ(again.cost.wakes, 1u);
+    EXPECT_EQ(rig.mem.faults, 0u);
+    EXPECT_EQ(rig.pm.check_integrity(), RtStatus::Ok);
 }
 
 TEST(PowerAwareHeap, SyncStatesDetectsABankCutBehindItsBack) {
