@@ -121,10 +121,14 @@ constexpr uint32_t POWER_STATE_COUNT = 4;
 
 constexpr const char* to_string(PowerState state) {
     switch (state) {
-    case PowerState::Active: return "active";
-    case PowerState::Standby: return "standby";
-    case PowerState::Retention: return "retention";
-    case PowerState::Off: return "off";
+    case PowerState::Active:
+        return "active";
+    case PowerState::Standby:
+        return "standby";
+    case PowerState::Retention:
+        return "retention";
+    case PowerState::Off:
+        return "off";
     }
     return "unknown";
 }
@@ -144,8 +148,8 @@ enum class PowerRefusal : uint8_t {
 
 /// What one STATUS read says.
 struct PowerRegionStatus {
-    PowerState state = PowerState::Active; ///< while busy: the state being left
-    bool busy = false;                     ///< a bank of the region is in a transition
+    PowerState state = PowerState::Active;   ///< while busy: the state being left
+    bool busy = false;                       ///< a bank of the region is in a transition
     PowerRefusal error = PowerRefusal::None; ///< outcome of the last request (sticky)
 };
 
@@ -207,8 +211,8 @@ private:
 struct PowerBankDesc {
     Address base = 0;
     uint32_t size_bytes = 0;
-    uint32_t region = 0;                  ///< index into PowerLayout::regions
-    bool retention_capable = true;        ///< keeps contents at retention voltage
+    uint32_t region = 0;                   ///< index into PowerLayout::regions
+    bool retention_capable = true;         ///< keeps contents at retention voltage
     uint32_t wake_from_standby_cycles = 0; ///< to Active, in the memory clock
     uint32_t wake_from_retention_cycles = 0;
     uint32_t wake_from_off_cycles = 0;
@@ -241,9 +245,12 @@ enum class PowerPolicy : uint8_t {
 
 constexpr const char* to_string(PowerPolicy policy) {
     switch (policy) {
-    case PowerPolicy::None: return "none";
-    case PowerPolicy::Pack: return "pack";
-    case PowerPolicy::PackRetention: return "pack_retention";
+    case PowerPolicy::None:
+        return "none";
+    case PowerPolicy::Pack:
+        return "pack";
+    case PowerPolicy::PackRetention:
+        return "pack_retention";
     }
     return "unknown";
 }
@@ -274,8 +281,8 @@ struct PowerOpCost {
 /// Result of allocate(), free() and prepare_access().
 struct PowerOpResult {
     RtStatus status = RtStatus::Ok;
-    Address address = 0;  ///< allocate(): the payload (0 on error); else the argument
-    uint32_t bank = 0;    ///< bank that served it (valid iff status == Ok)
+    Address address = 0; ///< allocate(): the payload (0 on error); else the argument
+    uint32_t bank = 0;   ///< bank that served it (valid iff status == Ok)
     PowerState woke_from = PowerState::Active; ///< state of `bank` before the operation
     PowerOpCost cost{};
     constexpr bool ok() const { return status == RtStatus::Ok; }
@@ -329,7 +336,8 @@ public:
     /// nothing until init().
     PowerAwareHeap(Mem& mem, Power& power, const PowerLayout& layout,
                    const PowerManagerParams& params = PowerManagerParams{})
-        : m_mem(mem), m_power(power), m_layout(layout), m_params(params), m_proto(mem, params.heap) {}
+        : m_mem(mem), m_power(power), m_layout(layout), m_params(params),
+          m_proto(mem, params.heap) {}
 
     PowerAwareHeap(const PowerAwareHeap&) = delete;
     PowerAwareHeap& operator=(const PowerAwareHeap&) = delete;
@@ -379,12 +387,12 @@ public:
             const PowerBankDesc& d = m_layout.banks[b];
             const uint32_t r = d.region;
             m_region_retention[r] = m_region_retention[r] && d.retention_capable;
-            m_region_wake_standby_cycles[r] = max_u32(m_region_wake_standby_cycles[r],
-                                                      d.wake_from_standby_cycles);
-            m_region_wake_retention_cycles[r] = max_u32(m_region_wake_retention_cycles[r],
-                                                        d.wake_from_retention_cycles);
-            m_region_wake_off_cycles[r] = max_u32(m_region_wake_off_cycles[r],
-                                                  d.wake_from_off_cycles);
+            m_region_wake_standby_cycles[r] =
+                max_u32(m_region_wake_standby_cycles[r], d.wake_from_standby_cycles);
+            m_region_wake_retention_cycles[r] =
+                max_u32(m_region_wake_retention_cycles[r], d.wake_from_retention_cycles);
+            m_region_wake_off_cycles[r] =
+                max_u32(m_region_wake_off_cycles[r], d.wake_from_off_cycles);
         }
         for (uint32_t r = 0; r < m_layout.region_count; ++r)
             m_region_state[r] = m_power.state(r).state;
@@ -624,10 +632,14 @@ public:
     /// Max over the region's banks of the wake latency from `from` (0 for Active).
     uint32_t region_wake_cycles(uint32_t region, PowerState from) const {
         switch (from) {
-        case PowerState::Active: return 0;
-        case PowerState::Standby: return m_region_wake_standby_cycles[region];
-        case PowerState::Retention: return m_region_wake_retention_cycles[region];
-        case PowerState::Off: return m_region_wake_off_cycles[region];
+        case PowerState::Active:
+            return 0;
+        case PowerState::Standby:
+            return m_region_wake_standby_cycles[region];
+        case PowerState::Retention:
+            return m_region_wake_retention_cycles[region];
+        case PowerState::Off:
+            return m_region_wake_off_cycles[region];
         }
         return 0;
     }
@@ -639,8 +651,8 @@ public:
         info.formatted = m_formatted[bank];
         info.live_bytes = live_bytes(bank);
         info.live_allocations = live_allocations(bank);
-        info.free_bytes = m_formatted[bank] ? heap(bank).diagnostics().free_bytes
-                                            : fresh_capacity_bytes(bank);
+        info.free_bytes =
+            m_formatted[bank] ? heap(bank).diagnostics().free_bytes : fresh_capacity_bytes(bank);
         return info;
     }
     /// Block bytes in use in the bank, headers included (0 without a heap).
@@ -805,10 +817,18 @@ private:
     void set_target(PowerPlan& plan, uint32_t r, PowerState t) const {
         plan.target[r] = t;
         switch (t) {
-        case PowerState::Active: ++plan.regions_active; break;
-        case PowerState::Standby: ++plan.regions_standby; break;
-        case PowerState::Retention: ++plan.regions_retention; break;
-        case PowerState::Off: ++plan.regions_off; break;
+        case PowerState::Active:
+            ++plan.regions_active;
+            break;
+        case PowerState::Standby:
+            ++plan.regions_standby;
+            break;
+        case PowerState::Retention:
+            ++plan.regions_retention;
+            break;
+        case PowerState::Off:
+            ++plan.regions_off;
+            break;
         }
     }
 
@@ -863,10 +883,14 @@ private:
                 ++m_stats.refusals;
         }
         switch (refusal) {
-        case PowerRefusal::None: break;
-        case PowerRefusal::AlwaysOn: return RtStatus::AccessDenied;
-        case PowerRefusal::NoRetention: return RtStatus::Unsupported;
-        case PowerRefusal::Busy: return RtStatus::TimeConstraintViolation;
+        case PowerRefusal::None:
+            break;
+        case PowerRefusal::AlwaysOn:
+            return RtStatus::AccessDenied;
+        case PowerRefusal::NoRetention:
+            return RtStatus::Unsupported;
+        case PowerRefusal::Busy:
+            return RtStatus::TimeConstraintViolation;
         }
         m_region_state[r] = target;
         if (target > from) {

@@ -145,7 +145,9 @@ struct Rig {
     Manager pm;
 };
 
-uint32_t bank_index(Address a) { return (a - TARGET_BASE) / BANK_BYTES; }
+uint32_t bank_index(Address a) {
+    return (a - TARGET_BASE) / BANK_BYTES;
+}
 
 // ---- MmioPowerControl -------------------------------------------------------------------------
 
@@ -323,8 +325,7 @@ TEST(PowerAwareHeap, OptimizeGatesExactlyTheEmptyBanksOff) {
     EXPECT_EQ(plan.target[1], PS::Off);
     EXPECT_EQ(plan.target[2], PS::Off);
     EXPECT_EQ(plan.target[3], PS::Active) << "Pack never uses Retention";
-    EXPECT_EQ(rig.power.log,
-              (std::vector<std::pair<uint32_t, PS>>{{1, PS::Off}, {2, PS::Off}}));
+    EXPECT_EQ(rig.power.log, (std::vector<std::pair<uint32_t, PS>>{{1, PS::Off}, {2, PS::Off}}));
     EXPECT_EQ(plan.cost.requests, 2u);
     EXPECT_EQ(rig.pm.stats().gating_actions, 2u);
     EXPECT_EQ(rig.pm.banks_in_state(PS::Off), 2u);
@@ -593,14 +594,14 @@ TEST(PowerAwareHeap, OverMmioTheGatingPlanIsExactlyTheseCtrlWrites) {
     PowerAwareHeap<DirectMemory, MmioPowerControl<FakeController>> pm(
         mem, pc, l, params(PowerPolicy::PackRetention));
     ASSERT_EQ(pm.init(), RtStatus::Ok);
-    ASSERT_TRUE(pm.allocate(100, Lifetime::Long).ok()); // bank 0
+    ASSERT_TRUE(pm.allocate(100, Lifetime::Long).ok());  // bank 0
     ASSERT_TRUE(pm.allocate(100, Lifetime::Short).ok()); // bank 3
     EXPECT_TRUE(regs.stores.empty()) << "allocating into Active banks wrote CTRL";
     PowerPlan plan = pm.optimize_for_power(1000);
     using W = std::pair<Address, uint32_t>;
     const Address B = FakeController::BASE;
-    EXPECT_EQ(regs.stores, (std::vector<W>{{B + 0x00, 2}, {B + 0x08, 3}, {B + 0x10, 3},
-                                           {B + 0x18, 2}}));
+    EXPECT_EQ(regs.stores,
+              (std::vector<W>{{B + 0x00, 2}, {B + 0x08, 3}, {B + 0x10, 3}, {B + 0x18, 2}}));
     EXPECT_EQ(plan.refused, 0u);
     // Waking bank 1 for a long-lived block that does not fit the retained bank 0 needs no wait
     // here (never busy): one CTRL write of REQ 0 and one STATUS poll.
