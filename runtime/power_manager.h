@@ -687,10 +687,9 @@ public:
     /// Steps of the last public operation (heap steps and polls included; 0 in firmware builds).
     uint32_t last_op_steps() const { return m_meter.steps(); }
 
-    /// O(banks) check of the manager's own laws, no memory access: no formatted bank in an Off
-    /// region, no live data in an Off region, live figures within the bank, every heap's O(1)
-    /// invariants... the last needs 2 loads per heap, so heaps of banks that do not serve
-    /// accesses are skipped.
+    /// O(banks) check for periodic use: no formatted bank (hence no live data) in an Off region,
+    /// live bytes within the bank, and TlsfHeap::invariants_hold() of every heap in a bank that
+    /// serves accesses (2 loads each; a Retention bank would fault, so it is skipped).
     bool invariants_hold() {
         for (uint32_t b = 0; b < m_layout.bank_count; ++b) {
             const PowerState s = m_region_state[m_layout.banks[b].region];

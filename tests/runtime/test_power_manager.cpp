@@ -524,6 +524,23 @@ TEST(PowerAwareHeap, RefusedRequestKeepsTheCachedState) {
     EXPECT_EQ(rig.pm.region_state(1), PS::Off) << "the other regions are still applied";
 }
 
+TEST(PowerAwareHeap, StepsCountTheBankScanHeapWorkAndPolls) {
+    Rig rig(PowerPolicy::Pack);
+    ASSERT_EQ(rig.pm.init(), RtStatus::Ok);
+    rig.pm.optimize_for_power(0); // all Off
+    rig.power.busy_polls = 5;
+    const PowerOpResult r = rig.pm.allocate(64, Lifetime::Long);
+    ASSERT_TRUE(r.ok());
+#if EMSIM_RT_COUNT_STEPS
+    // At least: 4 banks ranked, 1 request, 6 polls, the heap's format and allocation.
+    EXPECT_GE(rig.pm.last_op_steps(), 4u + 1u + 6u + 2u);
+    const uint32_t with_wake = rig.pm.last_op_steps();
+    ASSERT_TRUE(rig.pm.allocate(64, Lifetime::Long).ok());
+    EXPECT_LT(rig.pm.last_op_steps(), with_wake) << "no wake, no format: fewer steps";
+#endif
+    EXPECT_EQ(r.cost.polls, 6u);
+}
+
 // ---- regions of several banks, and the manager over the register interface -------------------
 
 TEST(PowerAwareHeap, ARegionOfTwoBanksIsGatedOnlyWhenBothAreEmpty) {
