@@ -41,3 +41,18 @@ extern "C" void emsim_rt_assert_failed(const char* expr, const char* file, int l
 #ifndef EMSIM_RT_TIERED_MAX_CLASSES
 #define EMSIM_RT_TIERED_MAX_CLASSES 16
 #endif
+
+/// EMSIM_RT_POWER_MAX_BANKS: capacity of PowerLayout's bank table and the number of TlsfHeap
+/// objects a PowerAwareHeap embeds (about 1.3 KiB each: mostly TLSF's observed-cost tables). 16
+/// covers an nRF52840 modelled per RAM block (RAM0..RAM8, POWER->RAM[n]) and an STM32L4 (SRAM1,
+/// SRAM2); modelling every nRF52840 RAM section as its own bank needs more (raise it with -D).
+#ifndef EMSIM_RT_POWER_MAX_BANKS
+#define EMSIM_RT_POWER_MAX_BANKS 16
+#endif
+
+/// EMSIM_RT_POWER_MAX_REGIONS: capacity of the power-region table (one CTRL/STATUS pair each).
+/// The simulator's controller has at most 32 (models/power_controller.h); 16 is enough for the
+/// parts we model and keeps plans small.
+#ifndef EMSIM_RT_POWER_MAX_REGIONS
+#define EMSIM_RT_POWER_MAX_REGIONS 16
+#endif
