@@ -452,29 +452,12 @@ public:
         m_meter.begin();
         PowerOpResult res;
         res.address = addr;
-        if (!m_ready) {
-            res.status = RtStatus::Unsupported;
+        if (m_ready && addr == 0)
             return res;
-        }
-        if (addr == 0)
+        if (!reach_bank(addr, /*require_heap=*/true, res))
             return res;
-        const int32_t b = bank_of(addr);
-        if (b < 0 || !m_formatted[b]) {
-            ++m_stats.bad_pointer_count;
-            res.status = RtStatus::BadPointer;
-            return res;
-        }
-        const uint32_t bank = uint32_t(b);
-        res.bank = bank;
-        res.woke_from = m_region_state[m_layout.banks[bank].region];
-        const RtStatus w = ensure_active(bank, res.cost);
-        m_stats.free_wakes += res.cost.wakes;
-        if (w != RtStatus::Ok) {
-            res.status = w;
-            return res;
-        }
-        res.status = heap(bank).free(addr);
-        m_meter.add(heap(bank).last_op_steps());
+        res.status = heap(res.bank).free(addr);
+        m_meter.add(heap(res.bank).last_op_steps());
         if (res.status == RtStatus::BadPointer)
             ++m_stats.bad_pointer_count;
         return res;
@@ -488,19 +471,7 @@ public:
         m_meter.begin();
         PowerOpResult res;
         res.address = addr;
-        if (!m_ready) {
-            res.status = RtStatus::Unsupported;
-            return res;
-        }
-        const int32_t b = bank_of(addr);
-        if (b < 0) {
-            res.status = RtStatus::BadPointer;
-            return res;
-        }
-        res.bank = uint32_t(b);
-        res.woke_from = m_region_state[m_layout.banks[res.bank].region];
-        res.status = ensure_active(res.bank, res.cost);
-        m_stats.free_wakes += res.cost.wakes;
+        reach_bank(addr, /*require_heap=*/false, res);
         return res;
     }
 
@@ -701,6 +672,29 @@ public:
     }
 
 private:
+    /// The prelude free() and prepare_access() share: finds the bank of `addr` and wakes its
+    /// region (the wake reported in res.cost). false, with res.status set, when the manager is
+    /// not ready, `addr` is in no bank (or, with require_heap, in a bank without a heap: counted
+    /// as a bad pointer, and nothing is woken), or the wake fails.
+    bool reach_bank(Address addr, bool require_heap, PowerOpResult& res) {
+        if (!m_ready) {
+            res.status = RtStatus::Unsupported;
+            return false;
+        }
+        const int32_t b = bank_of(addr);
+        if (b < 0 || (require_heap && !m_formatted[b])) {
+            if (require_heap)
+                ++m_stats.bad_pointer_count;
+            res.status = RtStatus::BadPointer;
+            return false;
+        }
+        res.bank = uint32_t(b);
+        res.woke_from = m_region_state[m_layout.banks[res.bank].region];
+        res.status = ensure_active(res.bank, res.cost);
+        m_stats.free_wakes += res.cost.wakes;
+        return res.status == RtStatus::Ok;
+    }
+
     static constexpr uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
 
     Heap& heap(uint32_t b) { return *reinterpret_cast<Heap*>(m_heap_storage[b].bytes); }
