@@ -1,0 +1,550 @@
+// emsim_mpu_qemu_compare: QEMU ground truth against emsim's Mpu model (issue 5).
+//
+//   emsim_mpu_qemu_compare compare  pmsav7|pmsav8 <qemu results>
+//       Regenerates the vectors of tests/target/mpu_vectors/mpu_vectors.h, replays on the Mpu
+//       model exactly the register stores the probe firmware made on QEMU (privileged word
+//       stores through TLM with the AccessAttributes extension), performs every probe privileged
+//       and unprivileged through b_transport, reads MMFSR (CFSR[7:0]) and MMFAR (only when
+//       MMARVALID) as the firmware's MemManage handler does, clears CFSR by write-one, and
+//       compares verdict, fault count, MMFSR and MMFAR with every line of the firmware's output
+//       (format: tests/target/mpu_probe/probe_main.cpp). Exit 0 only when all agree, every
+//       probe has its line and the firmware finished; otherwise the first mismatches are printed
+//       with their vector, and the exit status is 1 (2: bad arguments or unreadable file).
+//
+//   emsim_mpu_qemu_compare scenario pmsav7|pmsav8 <qemu results> <out dir> [vectors]
+//       Writes the same vectors as an emsim scenario for `emsim run` (grammar:
+//       notes/steps-grammar.md): <out dir>/platform.yaml (one 4 MB bank over the probe window
+//       and an `mpu:` section with the DREGION QEMU reported), <out dir>/scenario.yaml
+//       (mpu_write steps as the firmware made them, then one `access` step per probe and
+//       privilege level) and <out dir>/expected_faults.jsonl (QEMU's faults, one line per
+//       faulting access step with the faults.jsonl keys step, kind, addr, size, access,
+//       privileged, mmfsr, mmfar). `vectors` limits the count (default: all).
+//   emsim_mpu_qemu_compare faults <expected_faults.jsonl> <faults.jsonl>
+//       Compares the mpu_fault lines of an `emsim run` faults.jsonl with the expected ones on
+//       those keys. Exit 0 when equal.
+
+#include "models/access_attributes.h"
+#include "models/blocking_initiator.h"
+#include "models/clock.h"
+#include "models/mpu.h"
+#include "tests/target/mpu_vectors/mpu_vectors.h"
+
+#include <nlohmann/json.hpp>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+using namespace emsim;
+namespace mv = emsim::mpuvec;
+
+namespace {
+
+constexpr uint32_t CFSR = 0xE000ED28;
+constexpr uint32_t MMFAR = 0xE000ED34;
+constexpr uint32_t MPU_CTRL = 0xE000ED94;
+constexpr uint32_t MPU_RNR = 0xE000ED98;
+constexpr uint32_t MPU_RBAR = 0xE000ED9C;
+constexpr uint32_t MPU_RASR_RLAR = 0xE000EDA0;
+constexpr uint32_t MPU_MAIR0 = 0xE000EDC0;
+constexpr uint32_t MPU_MAIR1 = 0xE000EDC4;
+constexpr size_t MISMATCHES_SHOWN = 20;
+
+/// One probe at one privilege level: what happened.
+struct Outcome {
+    uint32_t faults = 0; ///< MemManage exceptions taken (QEMU) / error responses (model)
+    uint32_t mmfsr = 0;
+    std::optional<uint32_t> mmfar;
+    bool operator==(const Outcome& o) const {
+        return faults == o.faults && mmfsr == o.mmfsr && mmfar == o.mmfar;
+    }
+};
+
+std::string describe(const Outcome& o) {
+    char buf[64];
+    if (o.faults == 0 && o.mmfsr == 0) return "allowed";
+    std::snprintf(buf, sizeof buf, "%u fault(s) MMFSR=0x%02x MMFAR=", o.faults, o.mmfsr);
+    std::string s = buf;
+    if (o.mmfar) {
+        std::snprintf(buf, sizeof buf, "0x%08x", *o.mmfar);
+        s += buf;
+    } else {
+        s += "-";
+    }
+    return s;
+}
+
+/// A line of the probe firmware's output.
+struct QemuLine {
+    uint32_t vector = 0, probe = 0, address = 0, size = 0;
+    char kind = 0;
+    bool privileged = true;
+    Outcome outcome;
+};
+
+using ProbeKey = std::tuple<uint32_t, uint32_t, bool>; // vector, probe, privileged
+
+struct QemuResults {
+    std::string header;
+    uint32_t dregion = 0;
+    bool done = false;
+    std::map<ProbeKey, QemuLine> lines;
+    std::vector<std::string> errors; ///< malformed or duplicate lines, fatal reports
+};
+
+QemuResults read_results(const std::string& path, mv::Flavour flavour) {
+    QemuResults r;
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::string text;
+    unsigned line_no = 0;
+    const char* expected = flavour == mv::Flavour::Pmsav7 ? "# mpu-probe pmsav7 " : "# mpu-probe pmsav8 ";
+    while (std::getline(in, text)) {
+        ++line_no;
+        if (text.empty()) continue;
+        const std::string where = path + ":" + std::to_string(line_no) + ": ";
+        if (text[0] == '#') {
+            if (text.rfind("# mpu-probe ", 0) == 0) {
+                if (text.rfind(expected, 0) != 0)
+                    r.errors.push_back(where + "results of the other flavour: " + text);
+                r.header = text;
+                const size_t at = text.find("dregion=");
+                if (at != std::string::npos) r.dregion = std::stoul(text.substr(at + 8));
+            } else if (text.rfind("# done ", 0) == 0) {
+                r.done = true;
+            } else {
+                r.errors.push_back(where + text); // FATAL / wrong MPU reports
+            }
+            continue;
+        }
+        QemuLine q;
+        char kind_size[8] = {}, priv[4] = {}, verdict[8] = {}, mmfar[16] = {};
+        unsigned mmfsr = 0;
+        if (std::sscanf(text.c_str(), "%" SCNu32 " %" SCNu32 " %" SCNx32 " %7s %3s %7s %x %15s",
+                        &q.vector, &q.probe, &q.address, kind_size, priv, verdict, &mmfsr,
+                        mmfar) != 8) {
+            r.errors.push_back(where + "malformed: " + text);
+            continue;
+        }
+        q.kind = kind_size[0];
+        q.size = static_cast<uint32_t>(std::strtoul(kind_size + 1, nullptr, 10));
+        q.privileged = priv[0] == 'p';
+        q.outcome.faults = verdict[0] == 'F' ? (verdict[1] ? std::strtoul(verdict + 1, nullptr, 10) : 1) : 0;
+        q.outcome.mmfsr = mmfsr;
+        if (mmfar[0] != '-') q.outcome.mmfar = static_cast<uint32_t>(std::strtoul(mmfar, nullptr, 16));
+        if (!r.lines.emplace(ProbeKey{q.vector, q.probe, q.privileged}, q).second)
+            r.errors.push_back(where + "duplicate: " + text);
+    }
+    return r;
+}
+
+std::string hex(uint32_t v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08x", v);
+    return buf;
+}
+
+/// The vector's configuration, one line per used slot, decoded.
+std::string describe(mv::Flavour flavour, const mv::Vector& v) {
+    std::ostringstream s;
+    s << "    CTRL=" << hex(v.ctrl);
+    if (flavour == mv::Flavour::Pmsav8) s << " MAIR0=" << hex(v.mair0) << " MAIR1=" << hex(v.mair1);
+    s << "\n";
+    for (uint32_t n = 0; n < mv::SLOTS; ++n) {
+        const uint32_t rbar = v.rbar[n], r2 = v.rasr_rlar[n];
+        if (rbar == 0 && r2 == 0) continue;
+        s << "    [" << n << "] RBAR=" << hex(rbar) << (flavour == mv::Flavour::Pmsav7 ? " RASR=" : " RLAR=")
+          << hex(r2);
+        if (flavour == mv::Flavour::Pmsav7) {
+            const uint32_t size_field = (r2 >> 1) & 0x1F;
+            s << "  (EN=" << (r2 & 1) << " size=2^" << size_field + 1 << " AP=" << ((r2 >> 24) & 7)
+              << " XN=" << ((r2 >> 28) & 1) << " SRD=0x" << std::hex << ((r2 >> 8) & 0xFF) << std::dec
+              << ((rbar & ((uint64_t(1) << (size_field + 1)) - 1) & ~0x1Fu) ? " base misaligned" : "")
+              << ")";
+        } else {
+            s << "  (EN=" << (r2 & 1) << " " << hex(rbar & ~0x1Fu) << ".." << hex(r2 | 0x1F)
+              << " AP=" << ((rbar >> 1) & 3) << " XN=" << (rbar & 1) << ")";
+        }
+        s << "\n";
+    }
+    return s.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model side
+
+/// Behind the Mpu: accepts every access (the probe window is plain RAM on both boards).
+class AcceptAll : public sc_core::sc_module {
+public:
+    tlm_utils::simple_target_socket<AcceptAll> socket;
+    explicit AcceptAll(sc_core::sc_module_name name) : sc_module(name), socket("socket") {
+        socket.register_b_transport(this, &AcceptAll::b_transport);
+    }
+
+private:
+    void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time&) {
+        trans.set_response_status(tlm::TLM_OK_RESPONSE);
+    }
+};
+
+/// The core: replays the firmware's stores and probes through the Mpu, one vector after another.
+class ProbeCore : public sc_core::sc_module {
+public:
+    BlockingInitiator port;
+    std::map<ProbeKey, Outcome> outcomes;
+    std::vector<std::string> errors;
+
+    SC_HAS_PROCESS(ProbeCore);
+    ProbeCore(sc_core::sc_module_name name, const Clock& clock, mv::Flavour flavour,
+              uint32_t dregion)
+        : sc_module(name), port("out", TimingMode::Lt, clock), m_flavour(flavour),
+          m_dregion(dregion) {
+        SC_THREAD(run);
+    }
+
+private:
+    tlm::tlm_response_status access(bool write, uint32_t address, uint32_t& value, uint32_t size,
+                                    const AccessAttributes& attrs) {
+        tlm::tlm_generic_payload trans;
+        uint8_t data[4];
+        std::memcpy(data, &value, 4);
+        prepare_access(trans, write, address, data, size);
+        trans.set_extension(new AccessAttributes(attrs)); // freed with the payload
+        port.transport(trans);
+        std::memcpy(&value, data, 4);
+        return trans.get_response_status();
+    }
+    void store(uint32_t address, uint32_t value) {
+        if (access(true, address, value, 4, PRIVILEGED_DATA) != tlm::TLM_OK_RESPONSE)
+            errors.push_back("register store to " + hex(address) + " refused");
+    }
+    uint32_t load(uint32_t address) {
+        uint32_t value = 0;
+        if (access(false, address, value, 4, PRIVILEGED_DATA) != tlm::TLM_OK_RESPONSE)
+            errors.push_back("register load from " + hex(address) + " refused");
+        return value;
+    }
+
+    /// The firmware's apply(): CTRL off, MAIRs (v8), every implemented slot, in that order.
+    void apply(const mv::Vector& v) {
+        store(MPU_CTRL, 0);
+        if (m_flavour == mv::Flavour::Pmsav8) {
+            store(MPU_MAIR0, v.mair0);
+            store(MPU_MAIR1, v.mair1);
+        }
+        for (uint32_t n = 0; n < m_dregion; ++n) {
+            store(MPU_RNR, n);
+            store(MPU_RBAR, n < mv::SLOTS ? v.rbar[n] : 0u);
+            store(MPU_RASR_RLAR, n < mv::SLOTS ? v.rasr_rlar[n] : 0u);
+        }
+    }
+
+    /// The firmware's run_probe() plus its MemManage handler.
+    Outcome probe(const mv::Vector& v, const mv::Probe& p, bool privileged) {
+        store(MPU_CTRL, v.ctrl);
+        const AccessKind kind = p.kind == mv::PROBE_EXEC ? AccessKind::Fetch
+                                : p.kind == mv::PROBE_WRITE ? AccessKind::Write
+                                                            : AccessKind::Read;
+        const AccessAttributes attrs{privileged, kind, 0};
+        uint32_t value = mv::probe_store_value(p.address, p.size);
+        const tlm::tlm_response_status status =
+            access(p.kind == mv::PROBE_WRITE, p.address, value, p.size, attrs);
+        Outcome o;
+        if (status == tlm::TLM_GENERIC_ERROR_RESPONSE) {
+            ++o.faults;
+            o.mmfsr = load(CFSR) & 0xFFu;
+            if (o.mmfsr & MMFSR_MMARVALID) o.mmfar = load(MMFAR);
+            store(CFSR, o.mmfsr);
+        } else if (status != tlm::TLM_OK_RESPONSE) {
+            errors.push_back("probe at " + hex(p.address) + ": response " +
+                             std::to_string(static_cast<int>(status)));
+        }
+        return o;
+    }
+
+    void run() {
+        mv::Vector v;
+        const uint32_t count = mv::vector_count(m_flavour);
+        for (uint32_t i = 0; i < count; ++i) {
+            mv::make_vector(m_flavour, i, v);
+            apply(v);
+            for (uint32_t p = 0; p < v.probe_count; ++p)
+                for (bool privileged : {true, false})
+                    outcomes[ProbeKey{i, p, privileged}] = probe(v, v.probes[p], privileged);
+        }
+        store(MPU_CTRL, 0);
+    }
+
+    static inline const AccessAttributes PRIVILEGED_DATA{true, AccessKind::Read, 0};
+    const mv::Flavour m_flavour;
+    const uint32_t m_dregion;
+};
+
+mv::Flavour parse_flavour(const std::string& s) {
+    if (s == "pmsav7") return mv::Flavour::Pmsav7;
+    if (s == "pmsav8") return mv::Flavour::Pmsav8;
+    throw std::invalid_argument("flavour must be pmsav7 or pmsav8, got '" + s + "'");
+}
+
+int compare(mv::Flavour flavour, const std::string& results_path) {
+    const char* name = flavour == mv::Flavour::Pmsav7 ? "pmsav7" : "pmsav8";
+    const QemuResults qemu = read_results(results_path, flavour);
+    if (qemu.header.empty() || (qemu.dregion != 8 && qemu.dregion != 16)) {
+        std::cerr << results_path << ": no '# mpu-probe " << name
+                  << " ... dregion=8|16' header: did the firmware run?\n";
+        return 1;
+    }
+    Clock clock;
+    MpuParams params;
+    params.flavour = flavour == mv::Flavour::Pmsav7 ? MpuFlavour::Pmsav7 : MpuFlavour::Pmsav8;
+    params.regions = qemu.dregion;
+    ProbeCore core("core", clock, flavour, qemu.dregion);
+    Mpu mpu("mpu", params, clock);
+    AcceptAll memory("memory");
+    core.port.socket.bind(mpu.in);
+    mpu.out.bind(memory.socket);
+    sc_core::sc_start();
+
+    // Compare probe by probe, in generation order.
+    size_t checks = 0, agree = 0, faults_qemu = 0, mismatches = 0, missing = 0;
+    uint32_t probes = 0;
+    mv::Vector v;
+    std::vector<std::string> report;
+    const uint32_t count = mv::vector_count(flavour);
+    for (uint32_t i = 0; i < count; ++i) {
+        mv::make_vector(flavour, i, v);
+        probes += v.probe_count;
+        bool shown = false;
+        for (uint32_t p = 0; p < v.probe_count; ++p) {
+            const mv::Probe& probe = v.probes[p];
+            for (bool privileged : {true, false}) {
+                ++checks;
+                const ProbeKey key{i, p, privileged};
+                const auto q = qemu.lines.find(key);
+                const Outcome& model = core.outcomes.at(key);
+                char what[96];
+                std::snprintf(what, sizeof what, "vector %u probe %u: %s %u bytes at 0x%08x %s",
+                              i, p,
+                              probe.kind == mv::PROBE_READ    ? "read"
+                              : probe.kind == mv::PROBE_WRITE ? "write"
+                                                              : "exec",
+                              probe.size, probe.address, privileged ? "privileged" : "unprivileged");
+                if (q == qemu.lines.end()) {
+                    ++missing;
+                    if (report.size() < MISMATCHES_SHOWN) report.push_back(std::string(what) + ": no QEMU line");
+                    continue;
+                }
+                const QemuLine& line = q->second;
+                if (line.address != probe.address || line.size != probe.size ||
+                    line.kind != mv::probe_kind_char(probe.kind)) {
+                    ++missing;
+                    if (report.size() < MISMATCHES_SHOWN)
+                        report.push_back(std::string(what) + ": QEMU probed something else (firmware and host "
+                                         "generators disagree)");
+                    continue;
+                }
+                if (line.outcome.faults) ++faults_qemu;
+                if (line.outcome == model) {
+                    ++agree;
+                    continue;
+                }
+                ++mismatches;
+                if (report.size() < MISMATCHES_SHOWN) {
+                    std::string entry = std::string(what) + ":\n      QEMU:  " + describe(line.outcome) +
+                                        "\n      model: " + describe(model) + "\n";
+                    if (!shown) entry += describe(flavour, v);
+                    shown = true;
+                    report.push_back(entry);
+                }
+            }
+        }
+    }
+    const size_t extra = qemu.lines.size() + missing > checks ? qemu.lines.size() + missing - checks : 0;
+    std::printf("%s (%s, %s): vectors=%u (hand-picked %u) probes=%u checks=%zu (privileged + "
+                "unprivileged) qemu_faults=%zu agree=%zu mismatches=%zu missing=%zu extra=%zu\n",
+                name, mv::board_of(flavour).machine, qemu.header.c_str(), count,
+                mv::hand_picked_count(flavour), probes, checks, faults_qemu, agree, mismatches,
+                missing, extra);
+    for (const std::string& e : qemu.errors) std::printf("  QEMU output: %s\n", e.c_str());
+    for (const std::string& e : core.errors) std::printf("  model: %s\n", e.c_str());
+    for (const std::string& r : report) std::printf("  MISMATCH %s\n", r.c_str());
+    if (!qemu.done) std::printf("  the firmware did not finish (no '# done' line)\n");
+    const bool ok = qemu.done && mismatches == 0 && missing == 0 && extra == 0 &&
+                    qemu.errors.empty() && core.errors.empty() && agree == checks;
+    std::printf("%s\n", ok ? "PASS" : "FAIL");
+    return ok ? 0 : 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scenario emitter
+
+const char* access_name(uint8_t kind) {
+    return kind == mv::PROBE_READ ? "read" : kind == mv::PROBE_WRITE ? "write" : "exec";
+}
+
+int emit_scenario(mv::Flavour flavour, const std::string& results_path, const std::string& dir,
+                  uint32_t limit) {
+    const QemuResults qemu = read_results(results_path, flavour);
+    if (!qemu.done || !qemu.errors.empty()) {
+        std::cerr << results_path << ": incomplete or broken QEMU results\n";
+        return 1;
+    }
+    const char* name = flavour == mv::Flavour::Pmsav7 ? "pmsav7" : "pmsav8";
+    const mv::Board& board = mv::board_of(flavour);
+    std::filesystem::create_directories(dir);
+    std::ofstream platform(dir + "/platform.yaml");
+    platform << "# Generated by emsim_mpu_qemu_compare: " << board.machine
+             << "'s probe window as one zero-wait bank, and its MPU as QEMU reported it.\n"
+             << "name: mpu_qemu_" << name << "\n"
+             << "clock:\n  frequency_mhz: 25\n"
+             << "interconnect:\n  arbitration: round_robin\n  hop_cycles: 1\n"
+             << "cpu:\n  op_base_cycles: 12\n  per_step_cycles: 4\n"
+             << "bank_defaults:\n  word_bytes: 4\n  read_cycles: 1\n  write_cycles: 1\n"
+             << "  read_energy_pj: 5.0\n  write_energy_pj: 6.0\n"
+             << "  leakage_active_uw_per_kib: 0.1\n  leakage_standby_uw_per_kib: 0.05\n"
+             << "  leakage_retention_uw_per_kib: 0.01\n  leakage_off_uw_per_kib: 0.0\n"
+             << "  standby_wake_cycles: 1\n  retention_wake_cycles: 10\n  off_wake_cycles: 100\n"
+             << "banks:\n  - name: probe_window\n    base: " << hex(board.ram_base)
+             << "\n    size_kib: " << board.ram_bytes / 1024 << "\n"
+             << "mpu:\n  flavour: " << name << "\n  regions: " << qemu.dregion
+             << "\n  fault_policy: log\n";
+
+    std::ofstream scenario(dir + "/scenario.yaml");
+    std::ofstream expected(dir + "/expected_faults.jsonl");
+    const uint32_t count = std::min(limit, mv::vector_count(flavour));
+    scenario << "# Generated by emsim_mpu_qemu_compare from tests/target/mpu_vectors: " << count
+             << " " << name << " vectors as run on QEMU " << board.machine
+             << ". Expected faults (QEMU's): expected_faults.jsonl.\n"
+             << "name: mpu_qemu_" << name << "\nplatform: platform.yaml\nseed: 1\nmode: lt\nsteps:\n";
+    uint32_t step = 0;
+    const auto reg_write = [&](const char* reg, uint32_t value) {
+        scenario << "  - mpu_write: {reg: " << reg << ", value: " << hex(value) << "}\n";
+        ++step;
+    };
+    mv::Vector v;
+    for (uint32_t i = 0; i < count; ++i) {
+        mv::make_vector(flavour, i, v);
+        scenario << "  # vector " << i << "\n";
+        reg_write("CTRL", 0);
+        if (flavour == mv::Flavour::Pmsav8) {
+            reg_write("MAIR0", v.mair0);
+            reg_write("MAIR1", v.mair1);
+        }
+        for (uint32_t n = 0; n < qemu.dregion; ++n) {
+            reg_write("RNR", n);
+            reg_write("RBAR", n < mv::SLOTS ? v.rbar[n] : 0u);
+            reg_write(flavour == mv::Flavour::Pmsav7 ? "RASR" : "RLAR",
+                      n < mv::SLOTS ? v.rasr_rlar[n] : 0u);
+        }
+        reg_write("CTRL", v.ctrl);
+        for (uint32_t p = 0; p < v.probe_count; ++p) {
+            const mv::Probe& probe = v.probes[p];
+            for (bool privileged : {true, false}) {
+                scenario << "  - access: {addr: " << hex(probe.address) << ", size: "
+                         << unsigned(probe.size) << ", kind: " << access_name(probe.kind)
+                         << ", privileged: " << (privileged ? "true" : "false") << "}\n";
+                ++step;
+                const auto q = qemu.lines.find(ProbeKey{i, p, privileged});
+                if (q == qemu.lines.end()) {
+                    std::cerr << "no QEMU line for vector " << i << " probe " << p << "\n";
+                    return 1;
+                }
+                const Outcome& o = q->second.outcome;
+                if (!o.faults) continue;
+                nlohmann::ordered_json j;
+                j["step"] = step;
+                j["kind"] = "mpu_fault";
+                j["addr"] = hex(probe.address);
+                j["size"] = probe.size;
+                j["access"] = access_name(probe.kind);
+                j["privileged"] = privileged;
+                char mmfsr[8];
+                std::snprintf(mmfsr, sizeof mmfsr, "0x%02x", o.mmfsr);
+                j["mmfsr"] = mmfsr;
+                j["mmfar"] = o.mmfar ? nlohmann::ordered_json(hex(*o.mmfar)) : nlohmann::ordered_json();
+                expected << j.dump() << "\n";
+            }
+        }
+    }
+    std::printf("%s: %u vectors, %u steps -> %s\n", name, count, step, dir.c_str());
+    return 0;
+}
+
+/// Compares the mpu_fault lines of an emsim faults.jsonl with expected_faults.jsonl on the keys
+/// the expected file has (hex strings compared case-insensitively).
+int compare_faults(const std::string& expected_path, const std::string& actual_path) {
+    const auto read = [](const std::string& path) {
+        std::ifstream in(path);
+        if (!in) throw std::runtime_error("cannot read " + path);
+        std::vector<nlohmann::json> lines;
+        std::string text;
+        while (std::getline(in, text)) {
+            if (text.empty()) continue;
+            nlohmann::json j = nlohmann::json::parse(text);
+            if (j.value("kind", "") == "mpu_fault") lines.push_back(std::move(j));
+        }
+        return lines;
+    };
+    const auto lower = [](nlohmann::json j) {
+        if (j.is_string()) {
+            std::string s = j.get<std::string>();
+            for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            return nlohmann::json(s);
+        }
+        return j;
+    };
+    const std::vector<nlohmann::json> expected = read(expected_path), actual = read(actual_path);
+    size_t differences = 0;
+    for (size_t i = 0; i < std::max(expected.size(), actual.size()); ++i) {
+        std::string diff;
+        if (i >= expected.size()) diff = "unexpected fault " + actual[i].dump();
+        else if (i >= actual.size()) diff = "missing fault " + expected[i].dump();
+        else
+            for (const auto& [key, value] : expected[i].items())
+                if (!actual[i].contains(key) || lower(actual[i][key]) != lower(value))
+                    diff = "fault " + std::to_string(i + 1) + " differs in '" + key + "': expected " +
+                           expected[i].dump() + ", got " + actual[i].dump();
+        if (diff.empty()) continue;
+        if (++differences <= MISMATCHES_SHOWN) std::printf("  %s\n", diff.c_str());
+    }
+    std::printf("expected %zu mpu faults, got %zu, %zu differences: %s\n", expected.size(),
+                actual.size(), differences, differences ? "FAIL" : "PASS");
+    return differences ? 1 : 0;
+}
+
+int usage() {
+    std::cerr << "usage: emsim_mpu_qemu_compare compare pmsav7|pmsav8 <qemu results>\n"
+                 "       emsim_mpu_qemu_compare scenario pmsav7|pmsav8 <qemu results> <out dir> [vectors]\n"
+                 "       emsim_mpu_qemu_compare faults <expected_faults.jsonl> <faults.jsonl>\n";
+    return 2;
+}
+
+} // namespace
+
+int sc_main(int argc, char* argv[]) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    try {
+        if (args.size() == 3 && args[0] == "compare") return compare(parse_flavour(args[1]), args[2]);
+        if ((args.size() == 4 || args.size() == 5) && args[0] == "scenario")
+            return emit_scenario(parse_flavour(args[1]), args[2], args[3],
+                                 args.size() == 5 ? static_cast<uint32_t>(std::stoul(args[4]))
+                                                  : UINT32_MAX);
+        if (args.size() == 3 && args[0] == "faults") return compare_faults(args[1], args[2]);
+    } catch (const std::exception& e) {
+        std::cerr << "emsim_mpu_qemu_compare: " << e.what() << "\n";
+        return 2;
+    }
+    return usage();
+}
