@@ -20,8 +20,9 @@
 //       faulting access step with the faults.jsonl keys step, kind, addr, size, access,
 //       privileged, mmfsr, mmfar). `vectors` limits the count (default: all).
 //   emsim_mpu_qemu_compare faults <expected_faults.jsonl> <faults.jsonl>
-//       Compares the mpu_fault lines of an `emsim run` faults.jsonl with the expected ones on
-//       those keys. Exit 0 when equal.
+//       Compares the mpu_fault lines of an `emsim run` faults.jsonl with the expected ones,
+//       matched by step, on the expected file's keys (cycle and domain are not compared: QEMU
+//       has no emsim cycle, and every access runs outside as_domain). Exit 0 when equal.
 
 #include "models/access_attributes.h"
 #include "models/blocking_initiator.h"
@@ -205,6 +206,11 @@ public:
     BlockingInitiator port;
     std::map<ProbeKey, Outcome> outcomes;
     std::vector<std::string> errors;
+    /// How the model resolved each checked probe ("region denied", "background allowed", ...)
+    /// and which UNPREDICTABLE or reserved encodings the vectors used: shows what the agreement
+    /// covers.
+    std::map<std::string, size_t> coverage;
+    const Mpu* mpu = nullptr; ///< set before sc_start: the configuration for the coverage
 
     SC_HAS_PROCESS(ProbeCore);
     ProbeCore(sc_core::sc_module_name name, const Clock& clock, mv::Flavour flavour,
@@ -258,6 +264,9 @@ private:
                                 : p.kind == mv::PROBE_WRITE ? AccessKind::Write
                                                             : AccessKind::Read;
         const AccessAttributes attrs{privileged, kind, 0};
+        MpuDecision d = decide(mpu->config(), p.address, p.size, kind, privileged);
+        ++coverage[std::string(enum_name(MPU_MATCH_NAMES, d.match)) +
+                   (d.allowed ? " allowed" : " denied")];
         uint32_t value = mv::probe_store_value(p.address, p.size);
         const tlm::tlm_response_status status =
             access(p.kind == mv::PROBE_WRITE, p.address, value, p.size, attrs);
@@ -274,12 +283,33 @@ private:
         return o;
     }
 
+    void count_encodings(const mv::Vector& v) {
+        for (uint32_t n = 0; n < mv::HARNESS_SLOT; ++n) {
+            const MpuRegionRegs regs{v.rbar[n], v.rasr_rlar[n], v.rasr_rlar[n]};
+            if (m_flavour == mv::Flavour::Pmsav8) {
+                if (!(regs.rlar & V8_RLAR_EN)) continue;
+                ++coverage["regions: v8 enabled"];
+                if ((regs.rlar | 0x1Fu) < (regs.rbar & ~0x1Fu)) ++coverage["regions: v8 limit below base"];
+                continue;
+            }
+            if (!(regs.rasr & V7_RASR_ENABLE)) continue;
+            ++coverage["regions: v7 enabled"];
+            const uint32_t size_field = (regs.rasr >> V7_RASR_SIZE_SHIFT) & V7_RASR_SIZE_MASK;
+            if (size_field == 0) ++coverage["regions: v7 SIZE=0"];
+            else if (size_field < 4) ++coverage["regions: v7 SIZE<4 (below 32 bytes)"];
+            else if (!decode_v7(regs).valid) ++coverage["regions: v7 base misaligned to size"];
+            if (((regs.rasr >> V7_RASR_AP_SHIFT) & 7u) == 4) ++coverage["regions: v7 AP=4 (reserved)"];
+            if ((regs.rasr >> V7_RASR_SRD_SHIFT) & 0xFFu) ++coverage["regions: v7 SRD != 0"];
+        }
+    }
+
     void run() {
         mv::Vector v;
         const uint32_t count = mv::vector_count(m_flavour);
         for (uint32_t i = 0; i < count; ++i) {
             mv::make_vector(m_flavour, i, v);
             apply(v);
+            count_encodings(v);
             for (uint32_t p = 0; p < v.probe_count; ++p)
                 for (bool privileged : {true, false})
                     outcomes[ProbeKey{i, p, privileged}] = probe(v, v.probes[p], privileged);
@@ -315,6 +345,7 @@ int compare(mv::Flavour flavour, const std::string& results_path) {
     AcceptAll memory("memory");
     core.port.socket.bind(mpu.in);
     mpu.out.bind(memory.socket);
+    core.mpu = &mpu;
     sc_core::sc_start();
 
     // Compare probe by probe, in generation order.
@@ -372,11 +403,13 @@ int compare(mv::Flavour flavour, const std::string& results_path) {
         }
     }
     const size_t extra = qemu.lines.size() + missing > checks ? qemu.lines.size() + missing - checks : 0;
-    std::printf("%s (%s, %s): vectors=%u (hand-picked %u) probes=%u checks=%zu (privileged + "
-                "unprivileged) qemu_faults=%zu agree=%zu mismatches=%zu missing=%zu extra=%zu\n",
-                name, mv::board_of(flavour).machine, qemu.header.c_str(), count,
+    std::printf("%s on %s (MPU_TYPE.DREGION=%u): vectors=%u (hand-picked %u) probes=%u "
+                "checks=%zu (privileged + unprivileged) qemu_faults=%zu agree=%zu mismatches=%zu "
+                "missing=%zu extra=%zu\n",
+                name, mv::board_of(flavour).machine, qemu.dregion, count,
                 mv::hand_picked_count(flavour), probes, checks, faults_qemu, agree, mismatches,
                 missing, extra);
+    for (const auto& [what, n] : core.coverage) std::printf("  coverage %-40s %zu\n", what.c_str(), n);
     for (const std::string& e : qemu.errors) std::printf("  QEMU output: %s\n", e.c_str());
     for (const std::string& e : core.errors) std::printf("  model: %s\n", e.c_str());
     for (const std::string& r : report) std::printf("  MISMATCH %s\n", r.c_str());
@@ -482,46 +515,52 @@ int emit_scenario(mv::Flavour flavour, const std::string& results_path, const st
     return 0;
 }
 
-/// Compares the mpu_fault lines of an emsim faults.jsonl with expected_faults.jsonl on the keys
-/// the expected file has (hex strings compared case-insensitively).
+/// Compares the mpu_fault lines of an emsim faults.jsonl with expected_faults.jsonl, matched by
+/// step, on the keys the expected file has (hex strings compared case-insensitively).
 int compare_faults(const std::string& expected_path, const std::string& actual_path) {
     const auto read = [](const std::string& path) {
         std::ifstream in(path);
         if (!in) throw std::runtime_error("cannot read " + path);
-        std::vector<nlohmann::json> lines;
+        std::map<uint64_t, nlohmann::json> by_step;
         std::string text;
         while (std::getline(in, text)) {
             if (text.empty()) continue;
             nlohmann::json j = nlohmann::json::parse(text);
-            if (j.value("kind", "") == "mpu_fault") lines.push_back(std::move(j));
+            if (j.value("kind", "") != "mpu_fault") continue;
+            const uint64_t step = j.at("step").get<uint64_t>();
+            if (!by_step.emplace(step, std::move(j)).second)
+                throw std::runtime_error(path + ": two mpu faults at step " + std::to_string(step));
         }
-        return lines;
+        return by_step;
     };
     const auto lower = [](nlohmann::json j) {
-        if (j.is_string()) {
-            std::string s = j.get<std::string>();
-            for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            return nlohmann::json(s);
-        }
-        return j;
+        if (!j.is_string()) return j;
+        std::string s = j.get<std::string>();
+        for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return nlohmann::json(s);
     };
-    const std::vector<nlohmann::json> expected = read(expected_path), actual = read(actual_path);
-    size_t differences = 0;
-    for (size_t i = 0; i < std::max(expected.size(), actual.size()); ++i) {
-        std::string diff;
-        if (i >= expected.size()) diff = "unexpected fault " + actual[i].dump();
-        else if (i >= actual.size()) diff = "missing fault " + expected[i].dump();
-        else
-            for (const auto& [key, value] : expected[i].items())
-                if (!actual[i].contains(key) || lower(actual[i][key]) != lower(value))
-                    diff = "fault " + std::to_string(i + 1) + " differs in '" + key + "': expected " +
-                           expected[i].dump() + ", got " + actual[i].dump();
-        if (diff.empty()) continue;
-        if (++differences <= MISMATCHES_SHOWN) std::printf("  %s\n", diff.c_str());
+    const auto expected = read(expected_path), actual = read(actual_path);
+    std::vector<std::string> diffs;
+    for (const auto& [step, e] : expected) {
+        const auto a = actual.find(step);
+        if (a == actual.end()) {
+            diffs.push_back("missing fault " + e.dump());
+            continue;
+        }
+        for (const auto& [key, value] : e.items())
+            if (!a->second.contains(key) || lower(a->second[key]) != lower(value)) {
+                diffs.push_back("step " + std::to_string(step) + " differs in '" + key +
+                                "': expected " + e.dump() + ", got " + a->second.dump());
+                break;
+            }
     }
+    for (const auto& [step, a] : actual)
+        if (!expected.count(step)) diffs.push_back("unexpected fault " + a.dump());
+    for (size_t i = 0; i < diffs.size() && i < MISMATCHES_SHOWN; ++i)
+        std::printf("  %s\n", diffs[i].c_str());
     std::printf("expected %zu mpu faults, got %zu, %zu differences: %s\n", expected.size(),
-                actual.size(), differences, differences ? "FAIL" : "PASS");
-    return differences ? 1 : 0;
+                actual.size(), diffs.size(), diffs.empty() ? "PASS" : "FAIL");
+    return diffs.empty() ? 0 : 1;
 }
 
 int usage() {
