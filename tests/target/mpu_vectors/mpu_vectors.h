@@ -172,7 +172,7 @@ public:
         add_random_kind(rng, m_board.ram_base + rng.uniform(0, m_board.ram_bytes - 1));
     }
 
-    /// Every kind, privileged view irrelevant: read, write and exec at one address.
+    /// Read and write of `size` bytes and an exec probe at one address.
     void add_all_kinds(uint64_t address, uint8_t size) {
         add(address, PROBE_READ, size);
         add(address, PROBE_WRITE, size);
