@@ -267,6 +267,7 @@ private:
         MpuDecision d = decide(mpu->config(), p.address, p.size, kind, privileged);
         ++coverage[std::string(enum_name(MPU_MATCH_NAMES, d.match)) +
                    (d.allowed ? " allowed" : " denied")];
+        if (privileged && through_disabled_subregion(p.address)) ++coverage["probes through a disabled subregion"];
         uint32_t value = mv::probe_store_value(p.address, p.size);
         const tlm::tlm_response_status status =
             access(p.kind == mv::PROBE_WRITE, p.address, value, p.size, attrs);
@@ -281,6 +282,21 @@ private:
                              std::to_string(static_cast<int>(status)));
         }
         return o;
+    }
+
+    /// PMSAv7, MPU on: the highest region containing `address` has its subregion disabled, so
+    /// a lower region or the background decides.
+    bool through_disabled_subregion(uint32_t address) const {
+        const MpuConfig& c = mpu->config();
+        if (m_flavour != mv::Flavour::Pmsav7 || !(c.ctrl & CTRL_ENABLE)) return false;
+        for (int n = static_cast<int>(c.region_count) - 1; n >= 0; --n) {
+            const V7Region r = decode_v7(c.regions[n]);
+            if (!r.valid || address < r.base || address - r.base >= r.size_bytes) continue;
+            if (!r.has_subregions) return false;
+            const uint64_t sub = (address - r.base) / (r.size_bytes / 8);
+            return (c.regions[n].rasr >> (V7_RASR_SRD_SHIFT + sub)) & 1u;
+        }
+        return false;
     }
 
     void count_encodings(const mv::Vector& v) {
