@@ -7,7 +7,8 @@
 //       and unprivileged through b_transport, reads MMFSR (CFSR[7:0]) and MMFAR (only when
 //       MMARVALID) as the firmware's MemManage handler does, clears CFSR by write-one, and
 //       compares verdict, fault count, MMFSR and MMFAR with every line of the firmware's output
-//       (format: tests/target/mpu_probe/probe_main.cpp). Exit 0 only when all agree, every
+//       (format: tests/target/mpu_probe/probe_main.cpp), and the register read-back the
+//       firmware printed after programming each vector with the model's. Exit 0 only when all agree, every
 //       probe has its line and the firmware finished; otherwise the first mismatches are printed
 //       with their vector, and the exit status is 1 (2: bad arguments or unreadable file).
 //
@@ -35,6 +36,7 @@
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -55,12 +57,7 @@ namespace {
 
 constexpr uint32_t CFSR = 0xE000ED28;
 constexpr uint32_t MMFAR = 0xE000ED34;
-constexpr uint32_t MPU_CTRL = 0xE000ED94;
-constexpr uint32_t MPU_RNR = 0xE000ED98;
-constexpr uint32_t MPU_RBAR = 0xE000ED9C;
-constexpr uint32_t MPU_RASR_RLAR = 0xE000EDA0;
-constexpr uint32_t MPU_MAIR0 = 0xE000EDC0;
-constexpr uint32_t MPU_MAIR1 = 0xE000EDC4;
+constexpr uint32_t MPU_CTRL = mv::REG_CTRL;
 constexpr size_t MISMATCHES_SHOWN = 20;
 
 /// One probe at one privilege level: what happened.
@@ -102,6 +99,7 @@ struct QemuResults {
     uint32_t dregion = 0;
     bool done = false;
     std::map<ProbeKey, QemuLine> lines;
+    std::map<uint32_t, std::vector<uint32_t>> read_back; ///< per vector: the "regs" words
     std::vector<std::string> errors; ///< malformed or duplicate lines, fatal reports
 };
 
@@ -128,6 +126,18 @@ QemuResults read_results(const std::string& path, mv::Flavour flavour) {
             } else {
                 r.errors.push_back(where + text); // FATAL / wrong MPU reports
             }
+            continue;
+        }
+        if (text.find(" regs") != std::string::npos) {
+            std::istringstream words(text);
+            uint32_t vector = 0;
+            std::string tag;
+            words >> vector >> tag;
+            std::vector<uint32_t> values;
+            std::string word;
+            while (words >> word) values.push_back(static_cast<uint32_t>(std::stoul(word, nullptr, 16)));
+            if (!words.eof() || tag != "regs" || !r.read_back.emplace(vector, values).second)
+                r.errors.push_back(where + "malformed or duplicate: " + text);
             continue;
         }
         QemuLine q;
@@ -205,6 +215,7 @@ class ProbeCore : public sc_core::sc_module {
 public:
     BlockingInitiator port;
     std::map<ProbeKey, Outcome> outcomes;
+    std::map<uint32_t, std::vector<uint32_t>> read_back; ///< per vector, as the firmware's
     std::vector<std::string> errors;
     /// How the model resolved each checked probe ("region denied", "background allowed", ...)
     /// and which UNPREDICTABLE or reserved encodings the vectors used: shows what the agreement
@@ -243,18 +254,14 @@ private:
         return value;
     }
 
-    /// The firmware's apply(): CTRL off, MAIRs (v8), every implemented slot, in that order.
-    void apply(const mv::Vector& v) {
-        store(MPU_CTRL, 0);
-        if (m_flavour == mv::Flavour::Pmsav8) {
-            store(MPU_MAIR0, v.mair0);
-            store(MPU_MAIR1, v.mair1);
-        }
-        for (uint32_t n = 0; n < m_dregion; ++n) {
-            store(MPU_RNR, n);
-            store(MPU_RBAR, n < mv::SLOTS ? v.rbar[n] : 0u);
-            store(MPU_RASR_RLAR, n < mv::SLOTS ? v.rasr_rlar[n] : 0u);
-        }
+    /// The firmware's apply(): mv::program, then mv::read_back (kept for the comparison).
+    void apply(uint32_t vector, const mv::Vector& v) {
+        const auto store_fn = [this](uint32_t address, uint32_t value) { store(address, value); };
+        const auto load_fn = [this](uint32_t address) { return load(address); };
+        mv::program(m_flavour, v, m_dregion, mv::programming_style(vector), store_fn);
+        std::vector<uint32_t>& words = read_back[vector];
+        words.resize(mv::read_back_words(m_dregion));
+        mv::read_back(m_flavour, m_dregion, words.data(), store_fn, load_fn);
     }
 
     /// The firmware's run_probe() plus its MemManage handler.
@@ -324,7 +331,7 @@ private:
         const uint32_t count = mv::vector_count(m_flavour);
         for (uint32_t i = 0; i < count; ++i) {
             mv::make_vector(m_flavour, i, v);
-            apply(v);
+            apply(i, v);
             count_encodings(v);
             for (uint32_t p = 0; p < v.probe_count; ++p)
                 for (bool privileged : {true, false})
@@ -363,6 +370,34 @@ int compare(mv::Flavour flavour, const std::string& results_path) {
     mpu.out.bind(memory.socket);
     core.mpu = &mpu;
     sc_core::sc_start();
+
+    // Register read-back, vector by vector: word names for the report.
+    size_t read_back_checks = 0, read_back_mismatches = 0;
+    const auto word_name = [&](size_t i) -> std::string {
+        static const char* fixed[] = {"MPU_TYPE", "MPU_CTRL", "MPU_RNR", "MPU_MAIR0", "MPU_MAIR1"};
+        if (i < 5) return fixed[i];
+        const size_t n = (i - 5) / 2;
+        return std::string((i - 5) % 2 ? (flavour == mv::Flavour::Pmsav7 ? "RASR" : "RLAR") : "RBAR") +
+               "[" + std::to_string(n) + "]";
+    };
+    std::vector<std::string> read_back_report;
+    for (const auto& [vector, model_words] : core.read_back) {
+        ++read_back_checks;
+        const auto q = qemu.read_back.find(vector);
+        std::string diff;
+        if (q == qemu.read_back.end()) diff = "no QEMU regs line";
+        else if (q->second.size() != model_words.size()) diff = "QEMU regs line has " + std::to_string(q->second.size()) + " words";
+        else
+            for (size_t w = 0; w < model_words.size(); ++w)
+                if (q->second[w] != model_words[w]) {
+                    diff += " " + word_name(w) + ": QEMU " + hex(q->second[w]) + " model " + hex(model_words[w]) + ";";
+                }
+        if (diff.empty()) continue;
+        ++read_back_mismatches;
+        if (read_back_report.size() < MISMATCHES_SHOWN)
+            read_back_report.push_back("vector " + std::to_string(vector) + " (programming style " +
+                                       std::to_string(mv::programming_style(vector)) + "):" + diff);
+    }
 
     // Compare probe by probe, in generation order.
     size_t checks = 0, agree = 0, faults_qemu = 0, mismatches = 0, missing = 0;
@@ -425,12 +460,16 @@ int compare(mv::Flavour flavour, const std::string& results_path) {
                 name, mv::board_of(flavour).machine, qemu.dregion, count,
                 mv::hand_picked_count(flavour), probes, checks, faults_qemu, agree, mismatches,
                 missing, extra);
+    std::printf("  register read-back after programming: vectors=%zu mismatches=%zu\n",
+                read_back_checks, read_back_mismatches);
+    for (const std::string& r : read_back_report) std::printf("  READ-BACK MISMATCH %s\n", r.c_str());
     for (const auto& [what, n] : core.coverage) std::printf("  coverage %-40s %zu\n", what.c_str(), n);
     for (const std::string& e : qemu.errors) std::printf("  QEMU output: %s\n", e.c_str());
     for (const std::string& e : core.errors) std::printf("  model: %s\n", e.c_str());
     for (const std::string& r : report) std::printf("  MISMATCH %s\n", r.c_str());
     if (!qemu.done) std::printf("  the firmware did not finish (no '# done' line)\n");
     const bool ok = qemu.done && mismatches == 0 && missing == 0 && extra == 0 &&
+                    read_back_mismatches == 0 && qemu.read_back.size() == read_back_checks &&
                     qemu.errors.empty() && core.errors.empty() && agree == checks;
     std::printf("%s\n", ok ? "PASS" : "FAIL");
     return ok ? 0 : 1;
@@ -478,26 +517,24 @@ int emit_scenario(mv::Flavour flavour, const std::string& results_path, const st
              << ". Expected faults (QEMU's): expected_faults.jsonl.\n"
              << "name: mpu_qemu_" << name << "\nplatform: platform.yaml\nseed: 1\nmode: lt\nsteps:\n";
     uint32_t step = 0;
-    const auto reg_write = [&](const char* reg, uint32_t value) {
-        scenario << "  - mpu_write: {reg: " << reg << ", value: " << hex(value) << "}\n";
+    size_t table_size = 0;
+    const MpuRegDesc* table = Mpu::registers(
+        flavour == mv::Flavour::Pmsav7 ? MpuFlavour::Pmsav7 : MpuFlavour::Pmsav8, table_size);
+    const auto reg_write = [&](uint32_t address, uint32_t value) {
+        const MpuRegDesc* reg = std::find_if(table, table + table_size, [&](const MpuRegDesc& r) {
+            return r.address == address;
+        });
+        if (reg == table + table_size) throw std::logic_error("no MPU register at " + hex(address));
+        scenario << "  - mpu_write: {reg: " << reg->name << ", value: " << hex(value) << "}\n";
         ++step;
     };
     mv::Vector v;
     for (uint32_t i = 0; i < count; ++i) {
         mv::make_vector(flavour, i, v);
         scenario << "  # vector " << i << "\n";
-        reg_write("CTRL", 0);
-        if (flavour == mv::Flavour::Pmsav8) {
-            reg_write("MAIR0", v.mair0);
-            reg_write("MAIR1", v.mair1);
-        }
-        for (uint32_t n = 0; n < qemu.dregion; ++n) {
-            reg_write("RNR", n);
-            reg_write("RBAR", n < mv::SLOTS ? v.rbar[n] : 0u);
-            reg_write(flavour == mv::Flavour::Pmsav7 ? "RASR" : "RLAR",
-                      n < mv::SLOTS ? v.rasr_rlar[n] : 0u);
-        }
-        reg_write("CTRL", v.ctrl);
+        // The firmware's stores (its register read-back is left out: it changes only RNR).
+        mv::program(flavour, v, qemu.dregion, mv::programming_style(i), reg_write);
+        reg_write(MPU_CTRL, v.ctrl);
         for (uint32_t p = 0; p < v.probe_count; ++p) {
             const mv::Probe& probe = v.probes[p];
             for (bool privileged : {true, false}) {

@@ -4,7 +4,9 @@
 // semihosting:
 //   <vector> <probe> <address hex8> <kind r|w|x><size> <p|u> <ok|F|Fn> <mmfsr hex2> <mmfar hex8|->
 // "F" = one MemManage fault (Fn: n faults), mmfsr = CFSR[7:0] as the handler read it, mmfar =
-// MMFAR when MMARVALID was set. A header line and a trailer ("# done ...") start with '#'.
+// MMFAR when MMARVALID was set. Before its probes, each vector prints its register read-back:
+//   <vector> regs <TYPE> <CTRL> <RNR> <MAIR0> <MAIR1> <RBAR0> <RASR0|RLAR0> ... (hex8 each)
+// A header line and a trailer ("# done ...") start with '#'.
 // Built once per flavour: EMSIM_PROBE_PMSAV8=0 for mps2-an385 (Cortex-M3, PMSAv7), =1 for
 // mps2-an505 (Cortex-M33, Secure state, the Secure MPU at the same addresses, PMSAv8).
 //
@@ -34,13 +36,8 @@ constexpr uint32_t SHCSR = 0xE000ED24;
 constexpr uint32_t CFSR = 0xE000ED28;
 constexpr uint32_t HFSR = 0xE000ED2C;
 constexpr uint32_t MMFAR = 0xE000ED34;
-constexpr uint32_t MPU_TYPE = 0xE000ED90;
-constexpr uint32_t MPU_CTRL = 0xE000ED94;
-constexpr uint32_t MPU_RNR = 0xE000ED98;
-constexpr uint32_t MPU_RBAR = 0xE000ED9C;
-constexpr uint32_t MPU_RASR_RLAR = 0xE000EDA0;
-constexpr uint32_t MPU_MAIR0 = 0xE000EDC0;
-constexpr uint32_t MPU_MAIR1 = 0xE000EDC4;
+constexpr uint32_t MPU_TYPE = mv::REG_TYPE;
+constexpr uint32_t MPU_CTRL = mv::REG_CTRL;
 constexpr uint32_t SHCSR_MEMFAULTENA = 1u << 16, SHCSR_BUSFAULTENA = 1u << 17,
                    SHCSR_USGFAULTENA = 1u << 18;
 constexpr uint32_t MMFSR_IACCVIOL = 1u << 0, MMFSR_MMARVALID = 1u << 7;
@@ -130,21 +127,24 @@ ProbeFn probe_function(const mv::Probe& p) {
     return p.size == 1 ? probe_w1 : p.size == 2 ? probe_w2 : probe_w4;
 }
 
-/// Slots past mv::SLOTS (an MPU with 16 regions) are cleared, so they are disabled whatever the
-/// reset values.
-void apply(const mv::Vector& v, uint32_t dregion) {
-    reg(MPU_CTRL) = 0;
+void store(uint32_t address, uint32_t value) { reg(address) = value; }
+uint32_t load(uint32_t address) { return reg(address); }
+
+/// Programs the vector (mv::program, MPU off), prints the register read-back line, and puts
+/// `bx lr` under every exec probe (write probes keep it there: probe_store_value).
+void apply(uint32_t vector, const mv::Vector& v, uint32_t dregion) {
     barrier();
-    if (FLAVOUR == mv::Flavour::Pmsav8) {
-        reg(MPU_MAIR0) = v.mair0;
-        reg(MPU_MAIR1) = v.mair1;
+    mv::program(FLAVOUR, v, dregion, mv::programming_style(vector), store);
+    barrier();
+    uint32_t words[mv::read_back_words(16)];
+    mv::read_back(FLAVOUR, dregion, words, store, load);
+    put_dec(vector);
+    put(" regs");
+    for (uint32_t i = 0; i < mv::read_back_words(dregion); ++i) {
+        put(' ');
+        put_hex(words[i], 8);
     }
-    for (uint32_t n = 0; n < dregion; ++n) {
-        reg(MPU_RNR) = n;
-        reg(MPU_RBAR) = n < mv::SLOTS ? v.rbar[n] : 0u;
-        reg(MPU_RASR_RLAR) = n < mv::SLOTS ? v.rasr_rlar[n] : 0u;
-    }
-    // `bx lr` under every exec probe (write probes keep it there: probe_store_value).
+    put('\n');
     for (uint32_t i = 0; i < v.probe_count; ++i)
         if (v.probes[i].kind == mv::PROBE_EXEC)
             *reinterpret_cast<volatile uint16_t*>(static_cast<uintptr_t>(v.probes[i].address)) =
@@ -224,7 +224,7 @@ int main() {
     uint32_t probes = 0;
     for (uint32_t i = 0; i < count; ++i) {
         mv::make_vector(FLAVOUR, i, v);
-        apply(v, dregion);
+        apply(i, v, dregion);
         for (uint32_t p = 0; p < v.probe_count; ++p) {
             run_probe(i, p, v, true);
             run_probe(i, p, v, false);

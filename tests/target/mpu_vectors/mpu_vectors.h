@@ -563,6 +563,78 @@ inline void v8_random(SplitMix64& rng, Vector& v, const Board& b) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Register programming and read-back: one sequence for the firmware (volatile stores), the
+// host replay (TLM stores) and the scenario emitter (mpu_write steps).
+
+constexpr uint32_t REG_TYPE = 0xE000ED90;
+constexpr uint32_t REG_CTRL = 0xE000ED94;
+constexpr uint32_t REG_RNR = 0xE000ED98;
+constexpr uint32_t REG_RBAR = 0xE000ED9C;
+constexpr uint32_t REG_RASR_RLAR = 0xE000EDA0; ///< RASR on PMSAv7, RLAR on PMSAv8
+constexpr uint32_t REG_MAIR0 = 0xE000EDC0;
+constexpr uint32_t REG_MAIR1 = 0xE000EDC4;
+/// RBAR_An / RASR_An (RLAR_An): alias 0 is RBAR / RASR itself.
+constexpr uint32_t reg_rbar_alias(uint32_t k) { return REG_RBAR + 8 * k; }
+constexpr uint32_t reg_rasr_rlar_alias(uint32_t k) { return REG_RASR_RLAR + 8 * k; }
+constexpr uint32_t V7_RBAR_VALID = 1u << 4;
+
+/// How a vector's regions are written, so the register paths are compared too:
+///  0: RNR = n, RBAR, RASR/RLAR (three stores per region);
+///  1: PMSAv7: RBAR with VALID|REGION = n (sets RNR), RASR; PMSAv8: RNR = n & ~3, then
+///     RBAR_A(n&3), RLAR_A(n&3);
+///  2: the alias batches: PMSAv7: RBAR_A(n%4) with VALID|REGION, RASR_A(n%4); PMSAv8: RNR once
+///     per group of four, then the group's four alias pairs (what one STM of 8 words does).
+inline uint32_t programming_style(uint32_t vector_index) { return vector_index % 3; }
+
+/// Writes the vector's configuration with MPU_CTRL = 0 (the probes enable it): MAIR0/1 on
+/// PMSAv8, then every implemented slot (slots from SLOTS up are cleared).
+template <class Store>
+void program(Flavour f, const Vector& v, uint32_t dregion, uint32_t style, Store&& store) {
+    store(REG_CTRL, 0u);
+    if (f == Flavour::Pmsav8) {
+        store(REG_MAIR0, v.mair0);
+        store(REG_MAIR1, v.mair1);
+    }
+    for (uint32_t n = 0; n < dregion; ++n) {
+        const uint32_t rbar = n < SLOTS ? v.rbar[n] : 0u;
+        const uint32_t second = n < SLOTS ? v.rasr_rlar[n] : 0u;
+        const uint32_t k = n & 3u;
+        if (style == 0) {
+            store(REG_RNR, n);
+            store(REG_RBAR, rbar);
+            store(REG_RASR_RLAR, second);
+        } else if (f == Flavour::Pmsav7) {
+            const uint32_t alias = style == 1 ? 0u : k;
+            store(reg_rbar_alias(alias), rbar | V7_RBAR_VALID | n);
+            store(reg_rasr_rlar_alias(alias), second);
+        } else {
+            if (style == 1 || k == 0) store(REG_RNR, n & ~3u);
+            store(reg_rbar_alias(k), rbar);
+            store(reg_rasr_rlar_alias(k), second);
+        }
+    }
+}
+
+/// Words read_back() produces for `dregion` regions.
+constexpr uint32_t read_back_words(uint32_t dregion) { return 5 + 2 * dregion; }
+
+/// Reads MPU_TYPE, MPU_CTRL, RNR (as programming left it), MAIR0/1 (0 on PMSAv7: no such
+/// registers there) and every region's RBAR and RASR/RLAR (selected through RNR) into `out`.
+template <class Store, class Load>
+void read_back(Flavour f, uint32_t dregion, uint32_t* out, Store&& store, Load&& load) {
+    out[0] = load(REG_TYPE);
+    out[1] = load(REG_CTRL);
+    out[2] = load(REG_RNR);
+    out[3] = f == Flavour::Pmsav8 ? load(REG_MAIR0) : 0u;
+    out[4] = f == Flavour::Pmsav8 ? load(REG_MAIR1) : 0u;
+    for (uint32_t n = 0; n < dregion; ++n) {
+        store(REG_RNR, n);
+        out[5 + 2 * n] = load(REG_RBAR);
+        out[6 + 2 * n] = load(REG_RASR_RLAR);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Entry points
 
 inline const Board& board_of(Flavour f) { return f == Flavour::Pmsav7 ? AN385 : AN505; }
