@@ -257,8 +257,10 @@ public:
     /// Revokes `partition`: cancels its pending requests, forgets its blocks, drops its heap (the
     /// target bytes are left as they are; nobody's metadata points into them any more) and frees
     /// its range for a later create_partition. Other partitions are untouched. The MPU side (no
-    /// domain may keep a region over the range) is the IsolationManager's revoke_partition().
-    /// O(queue + blocks).
+    /// domain may keep a region over the range) is the IsolationManager's: when one hands out
+    /// this partition's memory, call its revoke_partition() instead, which calls this after
+    /// revoking the grants (calling this directly would leave images granting a range that a
+    /// later partition may reuse). O(queue + blocks).
     RtStatus terminate_partition(PartitionId partition) {
         m_meter.begin();
         const uint32_t slot = live_slot(partition);

@@ -340,6 +340,34 @@ TEST(IsolationManager, SwitchStoresExactlyTheApplySequenceOfTheTargetImage) {
     }
 }
 
+// Region numbers below first_region are the kernel's fixed regions: a switch never names them.
+TEST(IsolationManager, SwitchWritesOnlyTheWindowsRegionNumbers) {
+    for (MpuArch arch : {MpuArch::Pmsav7, MpuArch::Pmsav8}) {
+        World w(arch, 3, 4); // fixed 0..2, window 3..6, region 7 unused
+        const DomainId a = w.domain(0);
+        for (uint32_t size : {64u, 700u, 3000u})
+            ASSERT_TRUE(w.iso.allocate_isolated_memory(a, size, IsolationType::Private).ok());
+        ASSERT_TRUE(w.iso.switch_domain(NO_DOMAIN, a).ok());
+        std::vector<uint32_t> written;
+        uint32_t rnr = 0;
+        for (const auto& st : w.recorder.stores) {
+            if (st.first == MpuReg::RNR)
+                rnr = st.second;
+            const Address off = st.first - MpuReg::RBAR;
+            if (st.first < MpuReg::RBAR || off >= MpuReg::ALIAS_STRIDE * MpuReg::ALIASES ||
+                off % MpuReg::ALIAS_STRIDE != 0)
+                continue; // not an RBAR alias
+            if (arch == MpuArch::Pmsav7) {
+                ASSERT_NE(st.second & MpuReg::RBAR_VALID, 0u);
+                written.push_back(st.second & MpuReg::RBAR_REGION_MASK);
+            } else {
+                written.push_back(rnr + off / MpuReg::ALIAS_STRIDE);
+            }
+        }
+        EXPECT_EQ(written, (std::vector<uint32_t>{3, 4, 5, 6}));
+    }
+}
+
 TEST(IsolationManager, AccessLogKeepsTheNewestAndCountsDrops) {
     World w(MpuArch::Pmsav7);
     const uint32_t cap = Iso::LOG_CAPACITY;
