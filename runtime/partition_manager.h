@@ -16,9 +16,9 @@
 // platform's architecture:
 //   - start or size not a multiple of 32 bytes                     -> InvalidAlignment
 //   - PMSAv7: no exact cover with <= regions_per_partition regions -> InvalidRegion
-//     (e.g. [0x20000020, +0x1000) needs more than 2 regions of power-of-two blocks and
-//     subregions; [0x20000000, +0x3000) needs 2: 8 KiB + 4 KiB, or one 16 KiB region with 2
-//     subregions disabled)
+//     (e.g. [0x20000020, +0x1000) needs 4 regions; [0x20000000, +0x3000) needs 1, a 16 KiB
+//     region with subregions 6 and 7 disabled; [0x20006000, +0x3000) crosses a 32 KiB boundary
+//     at an 8 KiB offset and needs 2, 8 KiB + 4 KiB)
 //   - PMSAv8: any 32-byte-aligned range is one region, so only the alignment rule refuses.
 // The planner's scratch (7.8 KiB) is a member: keep the manager static on a target.
 //
@@ -83,7 +83,8 @@ struct PartitionManagerParams {
     uint8_t regions_per_partition = 2; ///< 1..16: regions an exact cover of one partition may use
     /// Heap of each partition; the control structure takes the first
     /// 12 + 4 * FL + 4 * FL * 2^sl_log2 + 8 bytes (FL = max_block_log2 - sl_log2 - 2): 416 with
-    /// these defaults, whose blocks are < 64 KiB.
+    /// these defaults, whose blocks are < 64 KiB: a partition larger than 64 KiB + 416 B needs a
+    /// larger max_block_log2 (create_partition refuses it with InvalidRegion otherwise).
     TlsfParams heap{3, 16, 16, 1};
 };
 

@@ -483,14 +483,13 @@ TEST(IsolationManager, RandomizedOperationsKeepImagesExact) {
     const uint64_t seed = seed_from_env("EMSIM_ISOLATION_SEED", 0x15014710u);
     printf("EMSIM_ISOLATION_SEED=%llu\n", static_cast<unsigned long long>(seed));
     test::TestRng rng(seed);
-    uint32_t refused = 0;
+    uint32_t refused = 0, ok = 0;
     for (MpuArch arch : {MpuArch::Pmsav7, MpuArch::Pmsav8}) {
         for (uint32_t round = 0; round < 20; ++round) {
             World w(arch, uint8_t(rng.below(3)), uint8_t(1 + rng.below(5)));
             DomainId dom[3];
             for (uint32_t i = 0; i < 3; ++i)
                 dom[i] = w.domain(i, SecurityLevel(rng.below(3)));
-            uint32_t ok = 0;
             for (uint32_t step = 0; step < 120; ++step) {
                 const uint32_t op = rng.below(20);
                 const DomainId d = dom[rng.below(3)];
@@ -523,10 +522,10 @@ TEST(IsolationManager, RandomizedOperationsKeepImagesExact) {
                 }
             }
             EXPECT_EQ(w.iso.stats().degraded_images, 0u);
-            EXPECT_GT(ok, 0u);
             refused += w.iso.stats().refused_plans;
         }
     }
+    EXPECT_GT(ok, 200u);
     EXPECT_GT(refused, 20u); // the window is exhausted often enough to exercise rollback
 }
 

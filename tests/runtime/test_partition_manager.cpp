@@ -66,6 +66,10 @@ TEST_F(PartitionManagerTest, RefusesBadSizesAndMisalignment) {
     EXPECT_EQ(pm.create_partition(0xFFFFF000u, 0x2000, rw(1), 0).status, RtStatus::InvalidRegion);
     // Exactly coverable but too small for the heap's control structure + a block + sentinel.
     EXPECT_EQ(pm.create_partition(TARGET_BASE, 256, rw(1), 0).status, RtStatus::InvalidRegion);
+    // One 128 KiB region, but a block of the default heap (max_block_log2 16) is < 64 KiB.
+    // (Refused before the heap touches memory: the arena is only 64 KiB.)
+    EXPECT_EQ(pm.create_partition(TARGET_BASE, 128 * 1024, rw(1), 0).status,
+              RtStatus::InvalidRegion);
     EXPECT_EQ(pm.stats().created, 0u);
 }
 
