@@ -400,6 +400,56 @@ public:
         return slot == MAX_PARTITIONS ? nullptr : &heap(slot);
     }
 
+    /// The O(n) walk for tests and the fault handler: Ok iff no two live partitions overlap,
+    /// every live block lies inside its (live) partition past the heap's control structure, the
+    /// per-partition and per-domain byte counts equal the sums over the blocks, and every live
+    /// heap passes its own check_integrity(); Corrupt otherwise (or the heap's status).
+    /// O(partitions^2 + blocks * domains + heap walks).
+    RtStatus check_integrity() {
+        m_meter.begin();
+        for (uint32_t a = 0; a < MAX_PARTITIONS; ++a) {
+            const Slot& x = m_slot[a];
+            if (!x.live)
+                continue;
+            for (uint32_t b = a + 1; b < MAX_PARTITIONS; ++b) {
+                m_meter.add();
+                const Slot& y = m_slot[b];
+                if (y.live && uint64_t(x.start) < uint64_t(y.start) + y.size_bytes &&
+                    uint64_t(y.start) < uint64_t(x.start) + x.size_bytes)
+                    return RtStatus::Corrupt;
+            }
+            uint32_t blocks = 0;
+            uint64_t bytes = 0;
+            for (uint32_t d = 0; d < MAX_DOMAINS; ++d) {
+                uint64_t by_domain = 0;
+                for (uint32_t i = 0; i < m_block_count; ++i) {
+                    m_meter.add();
+                    const Block& k = m_blocks[i];
+                    if (k.slot != a || k.owner != d)
+                        continue;
+                    if (k.address < x.start + heap(a).control_size_bytes() ||
+                        uint64_t(k.address) + k.size_bytes > uint64_t(x.start) + x.size_bytes)
+                        return RtStatus::Corrupt;
+                    by_domain += k.size_bytes;
+                    ++blocks;
+                }
+                if (by_domain != m_used_bytes[a][d])
+                    return RtStatus::Corrupt;
+                bytes += by_domain;
+            }
+            if (blocks != x.live_blocks || bytes != x.payload_bytes)
+                return RtStatus::Corrupt;
+            const RtStatus h = heap(a).check_integrity();
+            if (h != RtStatus::Ok)
+                return h;
+        }
+        for (uint32_t i = 0; i < m_block_count; ++i)
+            if (m_blocks[i].slot >= MAX_PARTITIONS || !m_slot[m_blocks[i].slot].live ||
+                m_blocks[i].owner >= MAX_DOMAINS)
+                return RtStatus::Corrupt;
+        return RtStatus::Ok;
+    }
+
     const PartitionStats& stats() const { return m_stats; }
     const PartitionManagerParams& params() const { return m_params; }
     /// Steps of the last public operation (its heap and planner steps included).

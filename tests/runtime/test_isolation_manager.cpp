@@ -446,6 +446,19 @@ TEST(IsolationManager, FreeIsOwnerOnlyAndRevokesFromPeers) {
     EXPECT_EQ(w.iso.regions_used(a), 0u);
     EXPECT_EQ(w.iso.regions_used(b), 0u);
     EXPECT_EQ(w.parts.info(w.partition[0]).value.live_blocks, 0u);
+    EXPECT_EQ(w.iso.check_integrity(), RtStatus::Ok);
+}
+
+TEST(IsolationManager, CheckIntegrityFindsAStaleImage) {
+    World w(MpuArch::Pmsav7);
+    const DomainId a = w.domain(0);
+    ASSERT_TRUE(w.iso.allocate_isolated_memory(a, 512, IsolationType::Private).ok());
+    EXPECT_EQ(w.iso.check_integrity(), RtStatus::Ok);
+    // Free the block behind the manager's back: its grant now names memory nobody owns.
+    const IsolatedRegion* r = w.iso.region(0);
+    ASSERT_NE(r, nullptr);
+    ASSERT_EQ(w.parts.free_in_partition(r->partition, a, r->start), RtStatus::Ok);
+    EXPECT_EQ(w.iso.check_integrity(), RtStatus::Corrupt);
 }
 
 // ---- randomized ------------------------------------------------------------------------------
@@ -516,6 +529,7 @@ TEST(IsolationManager, RandomizedOperationsKeepImagesExact) {
                     ASSERT_TRUE(s == RtStatus::Ok || s == RtStatus::InvalidRegion);
                 }
                 check_world(w);
+                ASSERT_EQ(w.iso.check_integrity(), RtStatus::Ok);
                 if (HasFatalFailure()) {
                     printf("arch %d round %u step %u\n", int(arch), round, step);
                     return;

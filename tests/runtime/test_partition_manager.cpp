@@ -252,6 +252,16 @@ TEST_F(PartitionManagerTest, TerminateReleasesHeapCancelsRequestsAndOthersKeepRu
     EXPECT_EQ(pm.info(again.value).value.live_blocks, 0u);
 }
 
+TEST_F(PartitionManagerTest, CheckIntegrityFindsABrokenHeap) {
+    Manager pm(mem, params(MpuArch::Pmsav7));
+    const PartitionId p = pm.create_partition(TARGET_BASE, 4096, rw(1), 0).value;
+    const Result<Address> b = pm.allocate_in_partition(p, D0, 64);
+    ASSERT_TRUE(b.ok());
+    EXPECT_EQ(pm.check_integrity(), RtStatus::Ok);
+    mem.store32(b.value - 4, 0xFFFFFFF0u); // the block's size word, as an overflow below it would
+    EXPECT_NE(pm.check_integrity(), RtStatus::Ok);
+}
+
 TEST_F(PartitionManagerTest, TableFullIsQuotaExceeded) {
     Manager pm(mem, params(MpuArch::Pmsav8, 1));
     for (uint32_t i = 0; i < Manager::MAX_PARTITIONS; ++i)
@@ -296,6 +306,7 @@ void check_invariants(Manager& pm) {
     }
     for (size_t i = 0; i < live.size(); ++i)
         ASSERT_EQ(payload[i], live[i].payload_bytes);
+    ASSERT_EQ(pm.check_integrity(), RtStatus::Ok);
 }
 
 TEST_F(PartitionManagerTest, RandomizedOperationsKeepTheInvariants) {
