@@ -77,28 +77,25 @@ TEST_F(PartitionManagerTest, RefusesBadSizesAndMisalignment) {
 // one with 1..7, and two 256 B regions for the 32 B granules at both ends).
 TEST_F(PartitionManagerTest, Pmsav7RefusesRangesWithoutAnExactCoverInBudget) {
     const Address odd = TARGET_BASE + 0x8020;
-    {
-        Manager pm(mem, params(MpuArch::Pmsav7, 2));
-        EXPECT_EQ(pm.create_partition(odd, 4096, rw(1), 0).status, RtStatus::InvalidRegion);
-        // 12 KiB at a 16 KiB boundary is one region with 2 subregions off: accepted in budget 1.
-        Manager one(mem, params(MpuArch::Pmsav7, 1));
-        const Result<PartitionId> p = one.create_partition(TARGET_BASE, 0x3000, rw(1), 0);
-        ASSERT_TRUE(p.ok());
-        EXPECT_EQ(one.info(p.value).value.mpu_regions, 1u);
-        // 12 KiB at an 8 KiB (not 16 KiB) boundary needs 8 KiB + 4 KiB: refused in budget 1.
-        EXPECT_EQ(one.create_partition(TARGET_BASE + 0x6000, 0x3000, rw(1), 0).status,
-                  RtStatus::InvalidRegion);
-    }
-    {
-        Manager pm(mem, params(MpuArch::Pmsav7, 3));
-        EXPECT_EQ(pm.create_partition(odd, 4096, rw(1), 0).status, RtStatus::InvalidRegion);
-    }
-    {
-        Manager pm(mem, params(MpuArch::Pmsav7, 4));
+    for (uint8_t budget = 1; budget <= 5; ++budget) {
+        Manager pm(mem, params(MpuArch::Pmsav7, budget));
         const Result<PartitionId> p = pm.create_partition(odd, 4096, rw(1), 0);
-        ASSERT_TRUE(p.ok());
-        EXPECT_EQ(pm.info(p.value).value.mpu_regions, 4u);
+        if (budget < 4) {
+            EXPECT_EQ(p.status, RtStatus::InvalidRegion) << int(budget);
+            EXPECT_EQ(pm.stats().created, 0u);
+        } else {
+            ASSERT_TRUE(p.ok()) << int(budget);
+            EXPECT_EQ(pm.info(p.value).value.mpu_regions, 4u);
+        }
     }
+    // 12 KiB at a 16 KiB boundary is one region with 2 subregions off: accepted in budget 1;
+    // at an 8 KiB offset across a 32 KiB boundary it needs 8 KiB + 4 KiB: refused in budget 1.
+    Manager one(mem, params(MpuArch::Pmsav7, 1));
+    const Result<PartitionId> p = one.create_partition(TARGET_BASE, 0x3000, rw(1), 0);
+    ASSERT_TRUE(p.ok());
+    EXPECT_EQ(one.info(p.value).value.mpu_regions, 1u);
+    EXPECT_EQ(one.create_partition(TARGET_BASE + 0x6000, 0x3000, rw(1), 0).status,
+              RtStatus::InvalidRegion);
 }
 
 TEST_F(PartitionManagerTest, Pmsav8AcceptsAny32ByteRangeAndRefusesTheRest) {
