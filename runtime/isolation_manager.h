@@ -143,9 +143,12 @@ public:
     /// Makes `partition` the source of `domain`'s isolated allocations (replacing any earlier
     /// one; allocations already made stay where they are). InvalidRegion: no such domain or
     /// partition. AccessDenied: the domain is not among the partition's allocators, or the
-    /// partition is not writable. O(1).
+    /// partition is not writable. Unsupported: the partition manager checks ranges for another
+    /// MPU architecture than this manager plans for. O(1).
     RtStatus attach_partition(DomainId domain, PartitionId partition) {
         m_meter.begin();
+        if (m_parts.params().arch != m_planner.config().arch)
+            return RtStatus::Unsupported;
         if (!live(domain))
             return RtStatus::InvalidRegion;
         const Result<PartitionInfo> info = m_parts.info(partition);

@@ -275,6 +275,10 @@ TEST(IsolationManager, RefusesLeaksToLessTrustedAndBadPeers) {
               RtStatus::InvalidSize);
     EXPECT_EQ(w.iso.allocate_isolated_memory(DomainId(12), 64, IsolationType::Private).status,
               RtStatus::InvalidRegion);
+    // A v8 manager over partitions checked for v7 refuses to take memory from them.
+    Iso v8(w.parts, w.regs, World::mpu_config(MpuArch::Pmsav8, 0, 8));
+    const DomainId d = v8.create_isolation_domain(SecurityLevel::Normal).value;
+    EXPECT_EQ(v8.attach_partition(d, w.partition[0]), RtStatus::Unsupported);
 }
 
 TEST(IsolationManager, AnImageOverTheWindowIsRefusedAndRolledBack) {
