@@ -324,7 +324,10 @@ uint32_t RuntimeHost::access(bool write, Address address, uint32_t value, unsign
         (write ? m_op.stores : m_op.loads) += 1;
         m_op.wait_cycles += info->arbitration_cycles + info->bank_wait_cycles;
     }
-    if (info->target_index >= 0) {
+    // Targets after the banks (the power controller) are registers: no bank, no access energy.
+    const bool is_bank = info->target_index >= 0 &&
+                         static_cast<size_t>(info->target_index) < m_read_fj_per_word.size();
+    if (is_bank) {
         const size_t bank = static_cast<size_t>(info->target_index);
         m_op_banks |= uint64_t{1} << (bank & 63);
         if (trans.get_response_status() == tlm::TLM_OK_RESPONSE)
@@ -342,7 +345,7 @@ uint32_t RuntimeHost::access(bool write, Address address, uint32_t value, unsign
         fault.cycle = now_cycles();
         fault.kind = "bus_error";
         fault.address = address;
-        if (info->target_index >= 0)
+        if (is_bank)
             fault.bank = m_scenario.platform.banks[static_cast<size_t>(info->target_index)].name;
         fault.access = write ? "write" : "read";
         fault.reason = enum_name(REFUSAL_NAMES, info->refusal);
