@@ -46,7 +46,8 @@ PowerRegionConfig read_region(const cfg::Reader& r, const YAML::Node& node,
     const Entry* list = find(entries, "banks");
     const std::string want = "a non-empty list of bank names (" + join(bank_names(banks)) + ")";
     if (!list) r.missing(node, cfg::child(path, "banks"), want);
-    if (!list->value.IsSequence() || list->value.size() == 0) r.expected(*list, want);
+    if (!list->value.IsSequence()) r.expected(*list, want);
+    if (list->value.size() == 0) r.fail(list->key_node, list->value, list->path, "expected " + want + ", got an empty list");
     for (size_t i = 0; i < list->value.size(); ++i) {
         const Entry item{"", list->path + "[" + std::to_string(i) + "]", list->value[i], list->value[i]};
         const std::string bank = r.text_value(item, want);
