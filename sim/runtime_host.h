@@ -9,6 +9,11 @@
 // accesses. A refused access (a bank that is off or in retention, an unmapped address) is a
 // recorded fault and the run goes on. It owns no output format: it fills a RunRecord.
 //
+// Power management (runtime_host_power.cpp, power_host.h): the power_aware allocator and the
+// power_request step reach the platform's PowerController through the same bus, so register
+// writes and status polls are timed transactions; bank power-state changes, whoever causes
+// them, are recorded for trace.json after each step.
+//
 // Allocator set-up happens before step 1 through debug transport: like a boot loader that has
 // already laid out memory, it costs no simulated time and no energy.
 //

@@ -63,7 +63,8 @@
 //            later allocations in [C, D] (0 = freed at once); the rest are freed at the end.
 //   wait:    {cycles: N} | {ns: N} | {us: N}
 //   dma:     {name: D, action: start | stop, count: N?}   count ? = unbounded until stop
-//   power:   {bank: B, state: active | standby | retention | off}
+//   power:   {bank: B, state: active | standby | retention | off}   switches one bank directly,
+//            bypassing the power controller (a test hook; power_request is what firmware does)
 //   check:   {heap: H}                           runs the allocator's integrity check (timed)
 //   power_request:  {region: R, state: S}        CTRL write + STATUS read through the bus
 //   optimize_power: {heap: H?, wake_budget_cycles: N?}   power_aware heap's gating plan
