@@ -11,6 +11,14 @@ Platform::Platform(const PlatformConfig& config)
         m_bus->map(static_cast<int>(i), bank.base, bank.params.size_bytes, bank.name);
         m_bus->out.bind(m_banks.back()->in);
     }
+    std::vector<SramBank*> switched;
+    for (const auto& bank : m_banks) switched.push_back(bank.get());
+    m_power = std::make_unique<PowerController>(
+        "power", power_controller_params(config.power_regions, config.power_controller),
+        config.clock, switched);
+    m_bus->map(static_cast<int>(m_bus->out.size()), config.power_controller.base,
+               POWER_CONTROLLER_WINDOW_BYTES, "power");
+    m_bus->out.bind(m_power->in);
 }
 
 } // namespace emsim

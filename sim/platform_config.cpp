@@ -114,7 +114,8 @@ const BankKey* find_bank_key(const std::string& key) {
 
 // `cpu` is last so the key list in messages keeps the order the other sections were added in.
 const std::vector<std::string> TOP_KEYS = {"name",          "clock", "interconnect", "simulation",
-                                           "bank_defaults", "banks", "cpu"};
+                                           "bank_defaults", "banks", "cpu",
+                                           "power_regions", "power_controller"};
 const std::vector<std::string> CLOCK_KEYS = {"frequency_mhz", "frequency_hz"};
 const std::vector<std::string> INTERCONNECT_KEYS = {"arbitration", "hop_cycles"};
 const std::vector<std::string> SIMULATION_KEYS = {"quantum_cycles"};
@@ -370,6 +371,8 @@ PlatformConfig build(const Reader& r, const YAML::Node& root) {
         }
         out.banks.push_back(std::move(bank));
     }
+    read_power_sections(r, find(top, "power_regions"), find(top, "power_controller"), root,
+                        out.banks, out.power_regions, out.power_controller);
     return out;
 }
 
@@ -404,15 +407,18 @@ void apply_override(Reader& r, YAML::Node& root, const std::string& text) {
     else if (section == "cpu") allowed = CPU_KEYS;
     else if (section == "bank_defaults") allowed = bank_keys(false);
     else if (section == "banks") allowed = bank_keys(true);
+    else if (section == "power_controller") allowed = POWER_CONTROLLER_KEYS;
+    else if (section == "power_regions") allowed = POWER_REGION_KEYS;
+    const bool listed = section == "banks" || section == "power_regions";
     const bool is_name = section == "name" && dot == std::string::npos && !has_selector;
-    const bool bad_shape = (section == "banks") != has_selector || dot == std::string::npos ||
+    const bool bad_shape = listed != has_selector || dot == std::string::npos ||
                            key.find('.') != std::string::npos;
     const bool known_key = std::find(allowed.begin(), allowed.end(), key) != allowed.end();
     if (!is_name && (allowed.empty() || bad_shape || !known_key)) {
         const bool key_typo = !allowed.empty() && !bad_shape;
         const std::string keys = section + " are " + join(allowed);
         const std::string hint = key_typo ? suggestion(key, allowed) + "; the keys of " + keys : "";
-        throw ConfigError(origin, 0, 0, path + ": unknown setting" + hint + "; settable paths are name, clock.<key>, interconnect.<key>, simulation.<key>, bank_defaults.<key>, banks[<index or name>].<key>, cpu.<key>");
+        throw ConfigError(origin, 0, 0, path + ": unknown setting" + hint + "; settable paths are name, clock.<key>, interconnect.<key>, simulation.<key>, bank_defaults.<key>, banks[<index or name>].<key>, cpu.<key>, power_controller.<key>, power_regions[<index or name>].<key>");
     }
     if (!root.IsMap() && root.IsDefined() && !root.IsNull()) return;
     if (is_name) {
@@ -422,8 +428,10 @@ void apply_override(Reader& r, YAML::Node& root, const std::string& text) {
     }
 
     YAML::Node map;
-    if (section == "banks") {
-        YAML::Node banks = root["banks"];
+    if (listed) {
+        YAML::Node banks = root[section];
+        if (section == "power_regions" && (!banks.IsDefined() || banks.IsNull()))
+            throw ConfigError(origin, 0, 0, path + ": no such power region; the platform has no power_regions (each bank is a region of its own, which overrides cannot change: write power_regions in the file)");
         if (!banks.IsSequence()) return;
         std::optional<uint64_t> index = cfg::parse_unsigned(selector);
         std::vector<std::string> names;
@@ -433,7 +441,7 @@ void apply_override(Reader& r, YAML::Node& root, const std::string& text) {
             if (!index && name.IsScalar() && name.Scalar() == selector) index = i;
         }
         if (!index || *index >= banks.size())
-            throw ConfigError(origin, 0, 0, path + ": no such bank; expected an index from 0 to " + std::to_string(banks.size() - 1) + " or one of the names " + join(names) + ", got " + selector);
+            throw ConfigError(origin, 0, 0, path + ": no such " + (section == "banks" ? "bank" : "power region") + "; expected an index from 0 to " + std::to_string(banks.size() - 1) + " or one of the names " + join(names) + ", got " + selector);
         map = banks[static_cast<size_t>(*index)];
     } else {
         map = root[section];

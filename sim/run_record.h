@@ -4,6 +4,7 @@
 // it; the trace writers (trace_writers.h) turn it into files. Nothing here knows SystemC, so the
 // writers can be tested on hand-made records. Units are in every name.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -47,6 +48,13 @@ struct FaultRecord {
     int step_line = 0;
 };
 
+/// The buckets leakage is split into: the four power states, then the time in transitions
+/// (charged at Active leakage, models/energy_ledger.h).
+constexpr const char* LEAKAGE_STATE_NAMES[] = {"active", "standby", "retention", "off",
+                                               "transition"};
+constexpr size_t LEAKAGE_STATE_COUNT = 5;
+using LeakageByState = std::array<uint64_t, LEAKAGE_STATE_COUNT>; ///< fJ, LEAKAGE_STATE_NAMES order
+
 /// One row of energy.csv: one bank over one window [start_cycle, end_cycle).
 struct EnergyWindow {
     std::string bank;
@@ -56,6 +64,8 @@ struct EnergyWindow {
     uint64_t leakage_fj = 0;
     uint64_t transition_fj = 0;
     std::string state; ///< state at the end of the window ("active", ..., "transition")
+    std::string region;            ///< the bank's power region
+    LeakageByState leakage_fj_by_state{}; ///< sums to leakage_fj
 };
 
 struct ExpectationResult {
@@ -73,6 +83,8 @@ struct BankTotals {
     uint64_t leakage_fj = 0;
     uint64_t transition_fj = 0;
     std::map<std::string, uint64_t> time_ps_by_state; ///< "active", ..., "transition"
+    std::string region;                   ///< the bank's power region
+    LeakageByState leakage_fj_by_state{}; ///< sums to leakage_fj
 };
 
 /// Allocator statistics at the end of the run, as name -> number (bytes, counts, fractions).
@@ -91,6 +103,11 @@ struct RunRecord {
     std::vector<EnergyWindow> energy;              ///< sorted by start_cycle, then bank
     std::map<std::string, BankTotals> banks;       ///< by bank name
     std::map<std::string, uint64_t> energy_by_owner_fj; ///< heap, pool or block name -> dynamic fJ
+    /// Power regions: name -> its banks' names (every bank is in one).
+    std::map<std::string, std::vector<std::string>> region_banks;
+    /// Bank -> the one allocator that lives in it (its leakage and transitions are that owner's
+    /// in the summary); a bank with none or several is not listed.
+    std::map<std::string, std::string> bank_owner;
     std::map<std::string, AllocatorStats> allocators;   ///< by allocator name
     std::vector<ExpectationResult> expectations;
     /// DMA slices for trace.json: stream name -> [start_cycle, end_cycle) of each active span.

@@ -7,6 +7,7 @@
 #include "runtime/tiered_pool.h"
 #include "runtime/tlsf_heap.h"
 #include "sim/config_error.h"
+#include "sim/power_host.h"
 #include "sim/runtime_assert.h"
 
 #include <algorithm>
@@ -35,9 +36,10 @@ struct HostedAllocator {
     std::unique_ptr<rt::TieredPool<TlmMemory, GuardedTlsf>> tiered;
     std::unique_ptr<rt::StaticAllocator<TlmMemory>> bump;
     std::unique_ptr<rt::StackAllocator<TlmMemory>> stack;
+    std::unique_ptr<PoweredHeap> power;
 
     Result<Address> allocate(uint32_t size_bytes, uint32_t align_bytes,
-                             const std::optional<uint32_t>& deadline_steps) {
+                             const std::optional<uint32_t>& deadline_steps, bool long_lived = false) {
         switch (spec->kind) {
         case AllocatorKind::Tlsf:
             if (deadline_steps)
@@ -48,6 +50,12 @@ struct HostedAllocator {
         case AllocatorKind::Tiered: return tiered->allocate(size_bytes, align_bytes);
         case AllocatorKind::Static: return bump->allocate(size_bytes, align_bytes ? align_bytes : 4);
         case AllocatorKind::Stack: return stack->allocate(size_bytes, align_bytes ? align_bytes : 4);
+        case AllocatorKind::PowerAware: {
+            const rt::PowerOpResult r = power->heap.allocate(
+                size_bytes, long_lived ? rt::Lifetime::Long : rt::Lifetime::Short,
+                align_bytes ? align_bytes : PowerAwareTlmHeap::Heap::ALIGN_BYTES);
+            return Result<Address>{r.status, r.address};
+        }
         }
         return Result<Address>{RtStatus::Unsupported, 0};
     }
@@ -59,6 +67,7 @@ struct HostedAllocator {
         case AllocatorKind::Tiered: return tiered->free(address);
         case AllocatorKind::Static:
         case AllocatorKind::Stack: return RtStatus::Unsupported; // bump and LIFO never free one
+        case AllocatorKind::PowerAware: return power->heap.free(address).status;
         }
         return RtStatus::Unsupported;
     }
@@ -70,6 +79,7 @@ struct HostedAllocator {
         case AllocatorKind::Tiered: return tiered->check_integrity();
         case AllocatorKind::Static: return bump->check_integrity();
         case AllocatorKind::Stack: return stack->check_integrity();
+        case AllocatorKind::PowerAware: return power->heap.check_integrity();
         }
         return RtStatus::Unsupported;
     }
@@ -81,6 +91,7 @@ struct HostedAllocator {
         case AllocatorKind::Tiered: return tiered->last_op_steps();
         case AllocatorKind::Static: return bump->last_op_steps();
         case AllocatorKind::Stack: return stack->last_op_steps();
+        case AllocatorKind::PowerAware: return power->heap.last_op_steps();
         }
         return 0;
     }
@@ -99,6 +110,7 @@ struct HostedAllocator {
         }
         case AllocatorKind::Static: return bump->remaining_bytes(); // reads the cursor word
         case AllocatorKind::Stack: return stack->remaining_bytes();
+        case AllocatorKind::PowerAware: return power->free_bytes();
         }
         return 0;
     }
@@ -178,6 +190,9 @@ struct HostedAllocator {
             s["rejected_releases"] = stack->stats().rejected_releases;
             s["live_markers"] = stack->stats().live_markers;
             s["peak_bytes"] = stack->stats().peak_bytes;
+            break;
+        case AllocatorKind::PowerAware:
+            for (const auto& [key, value] : power->stats()) s[key] = value;
             break;
         }
         return s;
@@ -261,6 +276,8 @@ uint64_t RuntimeHost::now_cycles() const { return m_clock.to_cycles(m_port.now()
 
 HostedAllocator& RuntimeHost::allocator(const std::string& name) { return *m_allocators.at(name); }
 
+PoweredHeap& RuntimeHost::powered_heap(const std::string& name) { return *allocator(name).power; }
+
 // ---------------------------------------------------------------------------------------------
 // Bus accesses: the runtime's loads and stores
 
@@ -307,7 +324,10 @@ uint32_t RuntimeHost::access(bool write, Address address, uint32_t value, unsign
         (write ? m_op.stores : m_op.loads) += 1;
         m_op.wait_cycles += info->arbitration_cycles + info->bank_wait_cycles;
     }
-    if (info->target_index >= 0) {
+    // Targets after the banks (the power controller) are registers: no bank, no access energy.
+    const bool is_bank = info->target_index >= 0 &&
+                         static_cast<size_t>(info->target_index) < m_read_fj_per_word.size();
+    if (is_bank) {
         const size_t bank = static_cast<size_t>(info->target_index);
         m_op_banks |= uint64_t{1} << (bank & 63);
         if (trans.get_response_status() == tlm::TLM_OK_RESPONSE)
@@ -325,7 +345,7 @@ uint32_t RuntimeHost::access(bool write, Address address, uint32_t value, unsign
         fault.cycle = now_cycles();
         fault.kind = "bus_error";
         fault.address = address;
-        if (info->target_index >= 0)
+        if (is_bank)
             fault.bank = m_scenario.platform.banks[static_cast<size_t>(info->target_index)].name;
         fault.access = write ? "write" : "read";
         fault.reason = enum_name(REFUSAL_NAMES, info->refusal);
@@ -443,6 +463,15 @@ void RuntimeHost::user_data(const Step& step, bool write) {
         name = step.block;
     }
     begin_op(step, write ? "write" : "read", "", name, bytes);
+    if (!step.address && allocator(m_blocks.at(step.block).heap).power) {
+        // Firmware wakes the block's bank through the manager before touching it.
+        const rt::PowerOpResult woken =
+            allocator(m_blocks.at(step.block).heap).power->heap.prepare_access(base);
+        if (!woken.ok()) {
+            end_op(status_name(woken.status), base, 0);
+            return;
+        }
+    }
     // A CPU copy loop: word accesses, then the tail bytes.
     uint64_t offset = 0;
     for (; offset + 4 <= bytes; offset += 4)
@@ -508,6 +537,10 @@ void RuntimeHost::set_up_allocators() {
             hosted->stack = std::make_unique<rt::StackAllocator<TlmMemory>>();
             status = hosted->stack->init(m_memory, base, size, guard, owner);
             break;
+        case AllocatorKind::PowerAware:
+            hosted->power = std::make_unique<PoweredHeap>(m_memory, m_scenario.platform, spec);
+            status = hosted->power->heap.init();
+            break;
         }
         if (status != RtStatus::Ok)
             throw ConfigError(m_scenario.file, spec.line, 0,
@@ -532,6 +565,7 @@ void RuntimeHost::run() {
         m_record.faults.push_back(fault);
     });
     set_up_allocators();
+    record_power_layout();
     for (size_t b = 0; b < m_platform.banks().size(); ++b) note_power_change(b);
     for (const Step& step : m_scenario.steps) execute(step);
     finish();
@@ -554,6 +588,8 @@ void RuntimeHost::finish() {
         totals.writes = bank.stats().writes;
         totals.dynamic_fj = e.dynamic_fj();
         totals.leakage_fj = e.leakage_total_fj();
+        totals.leakage_fj_by_state = e.leakage_fj;
+        totals.region = region_of_bank(b);
         totals.transition_fj = e.transition_fj;
         for (size_t s = 0; s < TIME_BUCKET_COUNT; ++s)
             totals.time_ps_by_state[s == TRANSITION_BUCKET
@@ -597,6 +633,8 @@ std::string RuntimeHost::take_energy_window(uint64_t end_cycle) {
         row.leakage_fj = d.leakage_total_fj();
         row.transition_fj = d.transition_fj;
         row.state = bank.in_transition() ? "transition" : to_string(bank.power_state());
+        row.region = region_of_bank(b);
+        row.leakage_fj_by_state = d.leakage_fj;
         m_record.energy.push_back(row);
         m_window_start[b] = now;
     }
@@ -608,6 +646,8 @@ void RuntimeHost::note_power_change(size_t bank_index) {
     const SramBank& bank = *m_platform.banks()[bank_index];
     auto& changes = m_record.power_changes[bank.basename()];
     const uint64_t cycle = m_clock.to_cycles(sc_core::sc_time_stamp());
+    m_noted_power.resize(m_platform.banks().size());
+    m_noted_power[bank_index] = {bank.power_state(), bank.in_transition(), bank.transition_end()};
     if (bank.in_transition()) {
         changes.emplace_back(cycle, "transition");
         changes.emplace_back(m_clock.to_cycles(bank.transition_end()), to_string(bank.power_state()));
@@ -621,7 +661,8 @@ void RuntimeHost::execute(const Step& step) {
     case StepKind::Alloc: {
         HostedAllocator& a = allocator(step.heap);
         begin_op(step, "alloc", step.heap, step.as, step.size_bytes);
-        const Result<Address> r = a.allocate(step.size_bytes, step.align_bytes, step.deadline_steps);
+        const Result<Address> r =
+            a.allocate(step.size_bytes, step.align_bytes, step.deadline_steps, step.long_lived);
         if (r.ok() && !step.as.empty()) m_blocks[step.as] = Block{step.heap, r.value, step.size_bytes};
         end_op(status_name(r.status), r.ok() ? r.value : 0, a.last_op_steps());
         break;
@@ -718,7 +759,11 @@ void RuntimeHost::execute(const Step& step) {
                 evaluate(e);
         }
         break;
+    case StepKind::PowerRequest:
+    case StepKind::OptimizePower:
+    case StepKind::Sleep: execute_power_step(step); break;
     }
+    note_power_changes();
 }
 
 void RuntimeHost::execute_random_workload(const Step& step) {
@@ -768,6 +813,10 @@ void RuntimeHost::execute_random_workload(const Step& step) {
 void RuntimeHost::evaluate(const Expectation& e) {
     ExpectationResult result;
     result.line = e.line;
+    if (evaluate_power(e, result)) {
+        m_record.expectations.push_back(result);
+        return;
+    }
     switch (e.kind) {
     case ExpectKind::MaxLatencyCycles: {
         uint64_t worst = 0;
@@ -839,6 +888,7 @@ void RuntimeHost::evaluate(const Expectation& e) {
         result.passed = m_last_result == (e.status == "Ok" ? "ok" : e.status);
         result.detail = "was " + m_last_result;
         break;
+    case ExpectKind::RegionState: break; // evaluate_power
     }
     m_record.expectations.push_back(result);
 }

@@ -9,6 +9,11 @@
 // accesses. A refused access (a bank that is off or in retention, an unmapped address) is a
 // recorded fault and the run goes on. It owns no output format: it fills a RunRecord.
 //
+// Power management (runtime_host_power.cpp, power_host.h): the power_aware allocator and the
+// power_request step reach the platform's PowerController through the same bus, so register
+// writes and status polls are timed transactions; bank power-state changes, whoever causes
+// them, are recorded for trace.json after each step.
+//
 // Allocator set-up happens before step 1 through debug transport: like a boot loader that has
 // already laid out memory, it costs no simulated time and no energy.
 //
@@ -38,6 +43,7 @@
 namespace emsim {
 
 struct HostedAllocator; // runtime_host.cpp: one allocator of any kind behind one interface
+struct PoweredHeap;     // power_host.h: a power_aware allocator
 
 class RuntimeHost : public sc_core::sc_module, public BusAccess {
     BlockingInitiator m_port; // first: `out` refers to its socket
@@ -91,6 +97,13 @@ private:
     std::string take_energy_window(uint64_t end_cycle);
     uint64_t now_cycles() const;
     void note_power_change(size_t bank);
+    // Power management (power_host.cpp): the steps, and bank state changes into the record.
+    void execute_power_step(const Step& step);
+    void note_power_changes();
+    bool evaluate_power(const Expectation& expectation, ExpectationResult& result);
+    const std::string& region_of_bank(size_t bank) const;
+    PoweredHeap& powered_heap(const std::string& name);
+    void record_power_layout();
 
     const Scenario m_scenario;
     Platform& m_platform;
@@ -130,6 +143,12 @@ private:
     bool m_busy = false;
     bool m_done = false;
     sc_core::sc_event m_done_event;
+    struct NotedPower {
+        PowerState state = PowerState::Active;
+        bool in_transition = false;
+        sc_core::sc_time transition_end;
+    };
+    std::vector<NotedPower> m_noted_power; ///< by bank: what power_changes last recorded
 };
 
 } // namespace emsim

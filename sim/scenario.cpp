@@ -45,12 +45,15 @@ const std::vector<std::string> TOP_SCALARS = {"name", "platform", "seed", "mode"
 
 const std::vector<std::string> ALLOCATOR_KEYS = {"name",  "kind",       "bank",    "offset",
                                                  "size",  "guarded",    "block_size",
-                                                 "classes", "huge",     "max_waste_ratio"};
+                                                 "classes", "huge",     "max_waste_ratio",
+                                                 "banks", "policy", "wake_budget_cycles"};
 const std::vector<std::string> DMA_KEYS = {"name", "pattern", "bank",          "offset",
                                            "size", "burst",   "period_cycles", "write_percent"};
 
 /// The keys an allocator of `kind` accepts.
 std::vector<std::string> allocator_keys(AllocatorKind kind) {
+    if (kind == AllocatorKind::PowerAware)
+        return {"name", "kind", "banks", "policy", "wake_budget_cycles"};
     std::vector<std::string> keys = {"name", "kind", "bank", "offset", "size"};
     if (kind == AllocatorKind::Tlsf || kind == AllocatorKind::Pool ||
         kind == AllocatorKind::Tiered)
@@ -65,12 +68,15 @@ std::vector<std::string> allocator_keys(AllocatorKind kind) {
 std::string kinds_of_key(const std::string& key) {
     if (key == "guarded") return "tlsf, pool and tiered";
     if (key == "block_size") return "pool";
+    if (key == "banks" || key == "policy" || key == "wake_budget_cycles") return "power_aware";
+    if (key == "bank" || key == "offset" || key == "size") return "every kind but power_aware, which takes banks";
     return "tiered";
 }
 
 /// The argument keys of each step kind.
 const std::vector<std::string>& step_keys(StepKind kind) {
-    static const std::vector<std::string> ALLOC = {"heap", "size", "align", "as", "deadline_steps"};
+    static const std::vector<std::string> ALLOC = {"heap", "size", "align", "as", "deadline_steps",
+                                                   "lifetime"};
     static const std::vector<std::string> FREE = {"block"};
     static const std::vector<std::string> REALLOC = {"block", "size"};
     static const std::vector<std::string> ACCESS = {"block", "address", "bytes"};
@@ -85,7 +91,11 @@ const std::vector<std::string>& step_keys(StepKind kind) {
     static const std::vector<std::string> CHECK = {"heap"};
     static const std::vector<std::string> EXPECT = {"max_latency_cycles", "no_faults", "fault",
                                                     "energy_max_uj", "heap_free_min", "result",
-                                                    "op", "heap", "bank", "at"};
+                                                    "op", "heap", "bank", "at", "region_state",
+                                                    "region", "state"};
+    static const std::vector<std::string> POWER_REQUEST = {"region", "state"};
+    static const std::vector<std::string> OPTIMIZE_POWER = {"heap", "wake_budget_cycles"};
+    static const std::vector<std::string> SLEEP = {"cycles", "us", "ms"};
     switch (kind) {
     case StepKind::Alloc: return ALLOC;
     case StepKind::Free: return FREE;
@@ -102,6 +112,9 @@ const std::vector<std::string>& step_keys(StepKind kind) {
     case StepKind::Power: return POWER;
     case StepKind::Check: return CHECK;
     case StepKind::Expect: return EXPECT;
+    case StepKind::PowerRequest: return POWER_REQUEST;
+    case StepKind::OptimizePower: return OPTIMIZE_POWER;
+    case StepKind::Sleep: return SLEEP;
     }
     return NONE;
 }
@@ -110,6 +123,8 @@ const std::vector<std::string>& step_keys(StepKind kind) {
 const std::vector<std::string>* nested_keys(StepKind kind, const std::string& key) {
     static const std::vector<std::string> RANGE = {"min", "max"};
     static const std::vector<std::string> FAULT = {"kind", "address", "bank", "count"};
+    static const std::vector<std::string> REGION_STATE = {"region", "state"};
+    if (kind == StepKind::Expect && key == "region_state") return &REGION_STATE;
     if (kind == StepKind::RandomWorkload && (key == "size" || key == "lifetime")) return &RANGE;
     if (kind == StepKind::Expect && key == "fault") return &FAULT;
     return nullptr;
@@ -119,6 +134,7 @@ const std::vector<std::string>* nested_keys(StepKind kind, const std::string& ke
 std::vector<std::string> other_forms(StepKind kind, const std::string& key) {
     std::vector<std::string> forms;
     if (kind == StepKind::Wait) forms = {"cycles", "ns", "us"};
+    if (kind == StepKind::Sleep) forms = {"cycles", "us", "ms"};
     if (kind == StepKind::Read || kind == StepKind::Write) forms = {"block", "address"};
     if (std::find(forms.begin(), forms.end(), key) == forms.end()) return {};
     forms.erase(std::find(forms.begin(), forms.end(), key));
@@ -145,7 +161,8 @@ constexpr EnumName<DmaAction> DMA_ACTION_NAMES[] = {
 
 /// Ops whose latency `max_latency_cycles` can filter on (`op:`).
 const std::vector<std::string> TIMED_OPS = {"alloc",   "free", "mark",  "release",
-                                            "realloc", "read", "write", "seal", "check"};
+                                            "realloc", "read", "write", "seal", "check",
+                                            "power_request", "optimize_power"};
 
 /// What `result:` may name, as OpRecord::result spells it: "ok", an RtStatus name, "bus_error".
 std::vector<std::string> result_names() {
@@ -304,6 +321,10 @@ private:
         for (size_t j = 0; j < s.allocators.size(); ++j)
             if (s.allocators[j].name == a.name)
                 bad(*name, "expected a name no other allocator has, got \"" + a.name + "\" again (first at allocators[" + std::to_string(j) + "], line " + std::to_string(s.allocators[j].line) + ")");
+        if (a.kind == AllocatorKind::PowerAware) {
+            read_power_aware_allocator(r, s, node, path, entries, a);
+            return a;
+        }
 
         const Entry* bank_entry = find(entries, "bank");
         if (!bank_entry) r.missing(node, child(path, "bank"), "the name of a platform bank");
@@ -483,8 +504,12 @@ private:
         case StepKind::Power: power(a, st); break;
         case StepKind::Check: st.heap = heap(need(a, "heap", "the name of an allocator"), {}).name; break;
         case StepKind::Expect: expect(a, st); break;
+        case StepKind::PowerRequest: read_power_request(r, s, kind, args, st); break;
+        case StepKind::OptimizePower: read_optimize_power(r, s, kind, args, st); break;
+        case StepKind::Sleep: read_sleep(r, s, kind, args, st); break;
         }
-        if (st.kind != StepKind::Repeat && st.kind != StepKind::Wait && st.kind != StepKind::Expect)
+        if (st.kind != StepKind::Repeat && st.kind != StepKind::Wait && st.kind != StepKind::Expect &&
+            st.kind != StepKind::Sleep)
             m_seen_op = true;
         return st;
     }
@@ -548,6 +573,7 @@ private:
             st.as = r.name_value(*e);
             m_blocks[st.as] = h.name;
         }
+        if (const Entry* e = a.get("lifetime")) read_lifetime(r, h, *e, st);
     }
 
     void free_or_realloc(const Args& a, Step& st) {
@@ -712,9 +738,15 @@ private:
         if (op && !has_latency) modifier_alone(*op, "max_latency_cycles");
         if (heap_entry && !has_latency && !a.get("heap_free_min")) modifier_alone(*heap_entry, "max_latency_cycles or heap_free_min");
         if (bank_entry && !a.get("energy_max_uj")) modifier_alone(*bank_entry, "energy_max_uj");
+        const Entry* region_entry = a.get("region");
+        const Entry* state_entry = a.get("state");
+        if (region_entry && !a.get("energy_max_uj")) modifier_alone(*region_entry, "energy_max_uj");
+        if (state_entry && !a.get("energy_max_uj")) modifier_alone(*state_entry, "energy_max_uj");
 
         for (const Entry& e : a.entries) {
-            if (e.key == "op" || e.key == "heap" || e.key == "bank" || e.key == "at") continue;
+            if (e.key == "op" || e.key == "heap" || e.key == "bank" || e.key == "at" ||
+                e.key == "region" || e.key == "state")
+                continue;
             Expectation x;
             x.at_end = at_end;
             x.line = e.key_node.Mark().line + 1;
@@ -737,6 +769,10 @@ private:
                 x.kind = ExpectKind::EnergyMaxUj;
                 x.energy_uj = r.real_value(e, "a number of uJ >= 0");
                 if (bank_entry) x.bank = bank(*bank_entry).name;
+                if (region_entry) x.region = read_region_name(r, s, *region_entry);
+                if (state_entry) x.power_state = r.enum_value(*state_entry, POWER_STATE_NAMES);
+            } else if (e.key == "region_state") {
+                read_region_state(r, s, e, x);
             } else if (e.key == "heap_free_min") {
                 x.kind = ExpectKind::HeapFreeMin;
                 x.value = r.unsigned_value(e, 0, U32_MAX, BYTES_0);
@@ -756,7 +792,7 @@ private:
             st.expectations.push_back(x);
         }
         if (st.expectations.empty())
-            r.fail(a.kind.key_node, YAML::Node(), a.kind.path, "expected at least one of max_latency_cycles, no_faults, fault, energy_max_uj, heap_free_min, result, got none");
+            r.fail(a.kind.key_node, YAML::Node(), a.kind.path, "expected at least one of max_latency_cycles, no_faults, fault, energy_max_uj, heap_free_min, result, region_state, got none");
     }
 
     [[noreturn]] void modifier_alone(const Entry& e, const std::string& partner) const {

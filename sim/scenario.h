@@ -17,7 +17,7 @@
 //   energy_window_cycles: 10000       # ? = 10000; rows of energy.csv
 //   allocators:                       # created in order before step 1 (setup is not timed)
 //     - name: heap                    # identifier, unique among allocators
-//       kind: tlsf | pool | tiered | static | stack
+//       kind: tlsf | pool | tiered | static | stack | power_aware
 //       bank: ram0                    # the bank it lives in ...
 //       offset: 0                     # ? = 0: ... at this offset into the bank
 //       size: 8192                    # bytes of target memory it owns (metadata included)
@@ -28,6 +28,10 @@
 //       classes: [16, 32, 64, 128, 256, 512, 1024]   # block sizes; the region is split evenly
 //       huge: heap                    # ? : a tlsf allocator for requests above the largest class
 //       max_waste_ratio: 4            # ? = 4: never serve from a class > ratio x request
+//       # kind: power_aware (no bank/offset/size: it owns whole banks; see sim/power_scenario.h)
+//       banks: [ram1, ram2]           # the banks it manages, one TLSF heap each
+//       policy: none | pack | pack_retention   # ? = pack_retention
+//       wake_budget_cycles: 400       # ? = 10^9: optimize_power's default budget
 //   dma:                              # traffic from a second initiator, started by `dma` steps
 //     - name: rx
 //       pattern: sequential | random | fixed_rate
@@ -40,8 +44,9 @@
 //   steps: [ ... ]                    # see Step; each is a one-key map naming its kind
 //
 // Steps (the one key names the kind; its value is a map of arguments):
-//   alloc:   {heap: H, size: N, align: A?, as: NAME?, deadline_steps: D?}
+//   alloc:   {heap: H, size: N, align: A?, as: NAME?, deadline_steps: D?, lifetime: L?}
 //            tlsf with deadline_steps -> allocate_deterministic. Binds the block to NAME.
+//            lifetime: short | long (? = short), power_aware only: steers bank placement.
 //   free:    {block: NAME}                       the allocator is the one NAME came from
 //   realloc: {block: NAME, size: N}              tlsf only; NAME is rebound to the new address
 //   read:    {block: NAME, bytes: N?}            user data traffic; bytes ? = the block's size
@@ -58,15 +63,21 @@
 //            later allocations in [C, D] (0 = freed at once); the rest are freed at the end.
 //   wait:    {cycles: N} | {ns: N} | {us: N}
 //   dma:     {name: D, action: start | stop, count: N?}   count ? = unbounded until stop
-//   power:   {bank: B, state: active | standby | retention | off}
+//   power:   {bank: B, state: active | standby | retention | off}   switches one bank directly,
+//            bypassing the power controller (a test hook; power_request is what firmware does)
 //   check:   {heap: H}                           runs the allocator's integrity check (timed)
+//   power_request:  {region: R, state: S}        CTRL write + STATUS read through the bus
+//   optimize_power: {heap: H?, wake_budget_cycles: N?}   power_aware heap's gating plan
+//   sleep:   {cycles: N} | {us: N} | {ms: N}     the system idles (see sim/power_scenario.h)
 //   expect:  {...}                               see Expectation; `at: end` defers it
 //
 // Expectations (keys of one `expect:` map; several keys = several expectations):
 //   max_latency_cycles: N   {op: alloc?, heap: H?}  every matching op so far (or at end)
 //   no_faults: true
 //   fault: {kind: bus_error, address: A?, bank: B?, count: N?}   at least one (or exactly N)
-//   energy_max_uj: X        {bank: B?}          total energy so far
+//   energy_max_uj: X        {bank: B?, region: R?, state: S?}   energy so far (state: only the
+//                                               leakage accrued in that state)
+//   region_state: {region: R, state: S}         the controller's STATUS.STATE of R now
 //   heap_free_min: N        {heap: H}           free bytes of the allocator now
 //   result: STATUS                              status of the previous op (e.g. NoMemory)
 //   at: end                                     check after the last step instead of here
@@ -115,6 +126,7 @@
 #include "models/power_state.h"
 #include "models/traffic_generator.h"
 #include "sim/platform_config.h"
+#include "sim/power_scenario.h"
 
 #include <cstdint>
 #include <optional>
@@ -123,12 +135,12 @@
 
 namespace emsim {
 
-enum class AllocatorKind { Tlsf, Pool, Tiered, Static, Stack };
+enum class AllocatorKind { Tlsf, Pool, Tiered, Static, Stack, PowerAware };
 
 constexpr EnumName<AllocatorKind> ALLOCATOR_KIND_NAMES[] = {
     {AllocatorKind::Tlsf, "tlsf"},     {AllocatorKind::Pool, "pool"},
     {AllocatorKind::Tiered, "tiered"}, {AllocatorKind::Static, "static"},
-    {AllocatorKind::Stack, "stack"},
+    {AllocatorKind::Stack, "stack"},   {AllocatorKind::PowerAware, "power_aware"},
 };
 
 struct AllocatorSpec {
@@ -144,6 +156,7 @@ struct AllocatorSpec {
     std::string huge;                ///< tiered: a tlsf allocator's name, or empty
     uint32_t max_waste_ratio = 4;    ///< tiered
     int line = 0;
+    PowerHeapSpec power;             ///< power_aware (bank, base and size_bytes: its span)
 };
 
 struct DmaSpec {
@@ -161,7 +174,7 @@ struct DmaSpec {
 
 enum class StepKind {
     Alloc, Free, Realloc, Read, Write, Mark, Release, Seal, Repeat, RandomWorkload,
-    Wait, Dma, Power, Check, Expect,
+    Wait, Dma, Power, Check, Expect, PowerRequest, OptimizePower, Sleep,
 };
 
 constexpr EnumName<StepKind> STEP_KIND_NAMES[] = {
@@ -172,13 +185,16 @@ constexpr EnumName<StepKind> STEP_KIND_NAMES[] = {
     {StepKind::Repeat, "repeat"},   {StepKind::RandomWorkload, "random_workload"},
     {StepKind::Wait, "wait"},       {StepKind::Dma, "dma"},
     {StepKind::Power, "power"},     {StepKind::Check, "check"},
-    {StepKind::Expect, "expect"},
+    {StepKind::Expect, "expect"},   {StepKind::PowerRequest, "power_request"},
+    {StepKind::OptimizePower, "optimize_power"}, {StepKind::Sleep, "sleep"},
 };
 
 /// What `expect: {fault: {kind: ...}}` may name: the FaultRecord::kind values of run_record.h.
 constexpr const char* FAULT_KIND_NAMES[] = {"bus_error", "runtime_invariant"};
 
-enum class ExpectKind { MaxLatencyCycles, NoFaults, Fault, EnergyMaxUj, HeapFreeMin, Result };
+enum class ExpectKind {
+    MaxLatencyCycles, NoFaults, Fault, EnergyMaxUj, HeapFreeMin, Result, RegionState,
+};
 
 struct Expectation {
     ExpectKind kind = ExpectKind::NoFaults;
@@ -191,6 +207,8 @@ struct Expectation {
     std::string fault_kind;           ///< Fault: e.g. "bus_error"
     std::optional<uint64_t> address;  ///< Fault filter
     std::string status;               ///< Result: an RtStatus name, e.g. "NoMemory"
+    std::string region;                     ///< EnergyMaxUj filter / RegionState subject
+    std::optional<PowerState> power_state;  ///< EnergyMaxUj filter / RegionState value
     int line = 0;
     int column = 0;
 };
@@ -223,6 +241,9 @@ struct Step {
     std::string bank;                       ///< power
     PowerState state = PowerState::Active;  ///< power
     std::vector<Expectation> expectations;  ///< expect
+    std::string region;                     ///< power_request
+    bool long_lived = false;                ///< alloc on power_aware: lifetime long
+    std::optional<uint32_t> wake_budget_cycles; ///< optimize_power
 };
 
 struct Scenario {

@@ -99,18 +99,39 @@ struct EnergySums {
     uint64_t dynamic_fj = 0;
     uint64_t leakage_fj = 0;
     uint64_t transition_fj = 0;
+    LeakageByState leakage_fj_by_state{};
     uint64_t total_fj() const { return dynamic_fj + leakage_fj + transition_fj; }
     void add(uint64_t dynamic, uint64_t leakage, uint64_t transition) {
         dynamic_fj += dynamic;
         leakage_fj += leakage;
         transition_fj += transition;
     }
+    void add_by_state(const LeakageByState& by_state) {
+        for (size_t i = 0; i < LEAKAGE_STATE_COUNT; ++i)
+            leakage_fj_by_state[i] += by_state[i];
+    }
 };
+
+EnergySums window_sums(const EnergyWindow& w) {
+    EnergySums e;
+    e.add(w.dynamic_fj, w.leakage_fj, w.transition_fj);
+    e.add_by_state(w.leakage_fj_by_state);
+    return e;
+}
+
+EnergySums bank_totals_sums(const BankTotals& bank) {
+    EnergySums e;
+    e.add(bank.dynamic_fj, bank.leakage_fj, bank.transition_fj);
+    e.add_by_state(bank.leakage_fj_by_state);
+    return e;
+}
 
 EnergySums bank_sums(const RunRecord& record) {
     EnergySums all;
-    for (const auto& [name, bank] : record.banks)
+    for (const auto& [name, bank] : record.banks) {
         all.add(bank.dynamic_fj, bank.leakage_fj, bank.transition_fj);
+        all.add_by_state(bank.leakage_fj_by_state);
+    }
     return all;
 }
 
@@ -135,29 +156,43 @@ std::string ops_csv(const RunRecord& record) {
 // ---- energy.csv ------------------------------------------------------------------------------
 
 std::string energy_row(const std::string& bank, const std::string& start, const std::string& end,
-                       const EnergySums& e, const std::string& state) {
-    return csv_field(bank) + "," + start + "," + end + "," + fj_to_pj_text(e.dynamic_fj) + "," +
-           fj_to_pj_text(e.leakage_fj) + "," + fj_to_pj_text(e.transition_fj) + "," +
-           fj_to_pj_text(e.total_fj()) + "," + csv_field(state) + "\n";
+                       const EnergySums& e, const std::string& state, const std::string& region) {
+    std::string row = csv_field(bank) + "," + start + "," + end + "," + fj_to_pj_text(e.dynamic_fj) +
+                      "," + fj_to_pj_text(e.leakage_fj) + "," + fj_to_pj_text(e.transition_fj) +
+                      "," + fj_to_pj_text(e.total_fj()) + "," + csv_field(state) + "," +
+                      csv_field(region);
+    for (uint64_t fj : e.leakage_fj_by_state)
+        row += "," + fj_to_pj_text(fj);
+    return row + "\n";
 }
 
 /// The windows as recorded, then per bank totals over its windows (start_cycle "TOTAL", end
-/// cycle and state empty) and one grand total under bank "ALL", so the file sums itself.
+/// cycle and state empty), per power region totals (bank "*"), and one grand total under bank
+/// "ALL", so the file sums itself. Leakage is split by the state it accrued in (the
+/// leakage_<state>_pj columns sum to leakage_pj).
 std::string energy_csv(const RunRecord& record) {
     std::string out = "bank,start_cycle,end_cycle,dynamic_pj,leakage_pj,transition_pj,total_pj,"
-                      "state\n";
-    std::map<std::string, EnergySums> totals;
+                      "state,region";
+    for (const char* state : LEAKAGE_STATE_NAMES)
+        out += std::string(",leakage_") + state + "_pj";
+    out += "\n";
+    std::map<std::string, EnergySums> totals, regions;
+    std::map<std::string, std::string> region_of;
     EnergySums all;
     for (const EnergyWindow& w : record.energy) {
-        EnergySums e;
-        e.add(w.dynamic_fj, w.leakage_fj, w.transition_fj);
-        out += energy_row(w.bank, u64(w.start_cycle), u64(w.end_cycle), e, w.state);
-        totals[w.bank].add(w.dynamic_fj, w.leakage_fj, w.transition_fj);
-        all.add(w.dynamic_fj, w.leakage_fj, w.transition_fj);
+        const EnergySums e = window_sums(w);
+        out += energy_row(w.bank, u64(w.start_cycle), u64(w.end_cycle), e, w.state, w.region);
+        for (EnergySums* sums : {&totals[w.bank], &regions[w.region], &all}) {
+            sums->add(w.dynamic_fj, w.leakage_fj, w.transition_fj);
+            sums->add_by_state(w.leakage_fj_by_state);
+        }
+        region_of[w.bank] = w.region;
     }
     for (const auto& [bank, e] : totals)
-        out += energy_row(bank, "TOTAL", "", e, "");
-    out += energy_row("ALL", "TOTAL", "", all, "");
+        out += energy_row(bank, "TOTAL", "", e, "", region_of[bank]);
+    for (const auto& [region, e] : regions)
+        out += energy_row("*", "TOTAL", "", e, "", region);
+    out += energy_row("ALL", "TOTAL", "", all, "", "");
     return out;
 }
 
@@ -192,7 +227,41 @@ Json energy_json(const EnergySums& e) {
     j["leakage"] = fj_to_pj_number(e.leakage_fj);
     j["transition"] = fj_to_pj_number(e.transition_fj);
     j["total"] = fj_to_pj_number(e.total_fj());
+    Json by_state = Json::object();
+    for (size_t i = 0; i < LEAKAGE_STATE_COUNT; ++i)
+        by_state[LEAKAGE_STATE_NAMES[i]] = fj_to_pj_number(e.leakage_fj_by_state[i]);
+    j["leakage_by_state"] = by_state;
     return j;
+}
+
+/// Per region (its banks' totals) and per owner: an owner's dynamic energy is what its
+/// operations' accesses cost; the leakage and transitions of a bank go to the one allocator that
+/// lives in it (RunRecord::bank_owner), else to "unowned", so the owners sum to the total.
+void power_split_json(const RunRecord& record, Json& energy) {
+    std::map<std::string, EnergySums> regions, owners;
+    for (const auto& [name, bank] : record.banks) {
+        const EnergySums e = bank_totals_sums(bank);
+        EnergySums& region = regions[bank.region];
+        region.add(e.dynamic_fj, e.leakage_fj, e.transition_fj);
+        region.add_by_state(e.leakage_fj_by_state);
+        const auto owner = record.bank_owner.find(name);
+        EnergySums& static_part = owners[owner == record.bank_owner.end() ? "unowned" : owner->second];
+        static_part.add(0, e.leakage_fj, e.transition_fj);
+        static_part.add_by_state(e.leakage_fj_by_state);
+    }
+    for (const auto& [owner, fj] : record.energy_by_owner_fj)
+        owners[owner].add(fj, 0, 0);
+    Json by_region = Json::object(), by_owner = Json::object();
+    for (const auto& [name, e] : regions) {
+        by_region[name] = energy_json(e);
+        const auto banks = record.region_banks.find(name);
+        by_region[name]["banks"] =
+            banks == record.region_banks.end() ? std::vector<std::string>{} : banks->second;
+    }
+    for (const auto& [name, e] : owners)
+        by_owner[name] = energy_json(e);
+    energy["by_region"] = by_region;
+    energy["by_owner"] = by_owner;
 }
 
 bool all_passed(const RunRecord& record) {
@@ -225,19 +294,17 @@ std::string summary_json(const RunRecord& record) {
 
     Json by_bank = Json::object(), time_by_state = Json::object(), accesses = Json::object();
     for (const auto& [name, bank] : record.banks) {
-        EnergySums e;
-        e.add(bank.dynamic_fj, bank.leakage_fj, bank.transition_fj);
-        by_bank[name] = energy_json(e);
+        by_bank[name] = energy_json(bank_totals_sums(bank));
+        by_bank[name]["region"] = bank.region;
         Json states = Json::object();
         for (const auto& [state, ps] : bank.time_ps_by_state)
             states[state] = ps_to_us_number(ps);
         time_by_state[name] = states;
         accesses[name] = {{"reads", bank.reads}, {"writes", bank.writes}};
     }
-    Json by_owner = Json::object();
-    for (const auto& [owner, fj] : record.energy_by_owner_fj)
-        by_owner[owner] = fj_to_pj_number(fj);
-    j["energy_pj"] = {{"by_bank", by_bank}, {"by_owner", by_owner}};
+    Json energy = {{"by_bank", by_bank}};
+    power_split_json(record, energy);
+    j["energy_pj"] = energy;
     j["time_us_by_state"] = time_by_state;
     j["accesses_by_bank"] = accesses;
 
@@ -263,12 +330,14 @@ std::string summary_json(const RunRecord& record) {
 // ---- trace.json ------------------------------------------------------------------------------
 
 /// Track layout of trace.json: one process; thread 1 is the runtime, then one thread per DMA
-/// stream, then one per bank (its faults; its counters are process tracks named after it).
+/// stream, then one per bank (its faults; its counters are process tracks named after it), then
+/// one per power region (its state as slices; its power counter is named "region <name>").
 struct TraceTracks {
     static constexpr int PID = 1;
     static constexpr int RUNTIME_TID = 1;
     std::map<std::string, int> dma_tid;
     std::map<std::string, int> bank_tid;
+    std::map<std::string, int> region_tid;
 
     explicit TraceTracks(const RunRecord& record) {
         int next = RUNTIME_TID + 1;
@@ -286,6 +355,8 @@ struct TraceTracks {
                 banks[f.bank] = 0;
         for (const auto& [name, unused] : banks)
             bank_tid[name] = next++;
+        for (const auto& [name, unused] : record.region_banks)
+            region_tid[name] = next++;
     }
 };
 
@@ -360,6 +431,45 @@ std::string power_level_text(const std::string& state) {
     return buf;
 }
 
+/// A region's state over time from its banks' changes: "transition" while any bank is in one,
+/// else the least deep state among them. Returns (cycle, state) at each change of that value.
+std::vector<std::pair<uint64_t, std::string>> region_changes(const RunRecord& record,
+                                                             const std::vector<std::string>& banks) {
+    struct Event {
+        uint64_t cycle;
+        size_t bank;
+        std::string state;
+    };
+    std::vector<Event> events;
+    for (size_t b = 0; b < banks.size(); ++b) {
+        const auto changes = record.power_changes.find(banks[b]);
+        if (changes == record.power_changes.end())
+            continue;
+        for (const auto& [cycle, state] : changes->second)
+            events.push_back({cycle, b, state});
+    }
+    std::stable_sort(events.begin(), events.end(),
+                     [](const Event& a, const Event& b) { return a.cycle < b.cycle; });
+    std::vector<std::string> current(banks.size(), "");
+    std::vector<std::pair<uint64_t, std::string>> out;
+    for (size_t i = 0; i < events.size(); ++i) {
+        current[events[i].bank] = events[i].state;
+        if (i + 1 < events.size() && events[i + 1].cycle == events[i].cycle)
+            continue;
+        std::string state;
+        for (const std::string& s : current) {
+            if (s.empty())
+                continue;
+            if (s == "transition" || state.empty() ||
+                (state != "transition" && power_state_level(s) > power_state_level(state)))
+                state = s;
+        }
+        if (!state.empty() && (out.empty() || out.back().second != state))
+            out.emplace_back(events[i].cycle, state);
+    }
+    return out;
+}
+
 std::string trace_json(const RunRecord& record) {
     const TraceTracks tracks(record);
     TraceJsonWriter w(record.clock_period_ps);
@@ -376,6 +486,8 @@ std::string trace_json(const RunRecord& record) {
         name_thread(tid, "dma " + stream);
     for (const auto& [bank, tid] : tracks.bank_tid)
         name_thread(tid, "bank " + bank);
+    for (const auto& [region, tid] : tracks.region_tid)
+        name_thread(tid, "region " + region);
 
     for (const OpRecord& op : record.ops) {
         OrderedJson args;
@@ -410,6 +522,29 @@ std::string trace_json(const RunRecord& record) {
     for (const EnergyWindow& e : record.energy) {
         w.counter(e.bank, tracks.bank_tid.at(e.bank), e.start_cycle, "power_mw",
                   window_power_mw(e, record.clock_period_ps));
+    }
+    for (const auto& [region, banks] : record.region_banks) {
+        const auto changes = region_changes(record, banks);
+        for (size_t i = 0; i < changes.size(); ++i) {
+            const uint64_t end = i + 1 < changes.size() ? changes[i + 1].first : record.end_cycle;
+            if (end > changes[i].first)
+                w.slice(changes[i].second, "power", tracks.region_tid.at(region), changes[i].first,
+                        end, OrderedJson{{"region", region}});
+        }
+        std::map<uint64_t, EnergyWindow> windows; // by start cycle: the region's banks summed
+        for (const EnergyWindow& e : record.energy) {
+            if (e.region != region)
+                continue;
+            EnergyWindow& sum = windows[e.start_cycle];
+            sum.start_cycle = e.start_cycle;
+            sum.end_cycle = e.end_cycle;
+            sum.dynamic_fj += e.dynamic_fj;
+            sum.leakage_fj += e.leakage_fj;
+            sum.transition_fj += e.transition_fj;
+        }
+        for (const auto& [start, sum] : windows)
+            w.counter("region " + region, tracks.region_tid.at(region), start, "power_mw",
+                      window_power_mw(sum, record.clock_period_ps));
     }
     for (const FaultRecord& f : record.faults) {
         const int tid = f.bank.empty() ? TraceTracks::RUNTIME_TID : tracks.bank_tid.at(f.bank);

@@ -8,6 +8,9 @@
 # An output file without a golden fails too: a new output must be blessed, not silently ignored.
 # <case>/args, if present, holds extra arguments one per line; blank lines and lines starting
 # with # are skipped (scripts/bless reads it the same way).
+# A case without its own scenario.yaml runs the scenario its file `scenario` names (one line, a
+# path relative to the case folder), so one scenario can be a golden under several `--set`
+# variants (e.g. iot_duty_cycle_{none,pack,pack_retention}, one per power policy).
 cmake_minimum_required(VERSION 3.16)
 
 foreach(var EMSIM ROOT NAME CASES OUT)
@@ -18,7 +21,13 @@ endforeach()
 
 set(case_dir "${CASES}/${NAME}")
 set(expected_dir "${case_dir}/expected")
-file(RELATIVE_PATH scenario "${ROOT}" "${case_dir}/scenario.yaml")
+set(scenario_file "${case_dir}/scenario.yaml")
+if(NOT EXISTS "${scenario_file}" AND EXISTS "${case_dir}/scenario")
+  file(STRINGS "${case_dir}/scenario" pointer LIMIT_COUNT 1)
+  string(STRIP "${pointer}" pointer)
+  get_filename_component(scenario_file "${case_dir}/${pointer}" ABSOLUTE)
+endif()
+file(RELATIVE_PATH scenario "${ROOT}" "${scenario_file}")
 
 # FATAL_ERROR re-wraps its text; the details go out verbatim (file names, whole lines) first.
 # The parts are read by index: a list expansion would split them at any ';' in the output.

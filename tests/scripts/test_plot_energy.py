@@ -16,6 +16,7 @@ import sys
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MIN_PNG_BYTES = 8 * 1024
 GOLDENS = ["power_retention", "dma_contention_at"]
+POLICY_GOLDENS = ["iot_duty_cycle_none", "iot_duty_cycle_pack", "iot_duty_cycle_pack_retention"]
 
 
 class Failure(Exception):
@@ -92,6 +93,38 @@ def deterministic(script, cases, work):
     check(first == second, f"{outs[0]} and {outs[1]} differ")
 
 
+def compare_policies(script, cases, work):
+    """The README figure's shape: one run per power policy, named with --labels."""
+    out_dir = fresh(work, "compare_policies")
+    out = os.path.join(out_dir, "policies.png")
+    status, output = run(script, [golden(cases, g) for g in POLICY_GOLDENS] +
+                         ["--labels", "none,pack,pack_retention", "-o", out], out_dir)
+    check(status == 0, f"exit status {status}, expected 0:\n{output}")
+    check_png(out)
+
+
+def old_format(script, cases, work):
+    """energy.csv as written before the region and per-state columns is still drawn."""
+    base = fresh(work, "old_format")
+    run_dir = os.path.join(base, "run")
+    shutil.copytree(golden(cases, GOLDENS[0]), run_dir)
+    csv_path = os.path.join(run_dir, "energy.csv")
+    with open(csv_path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    old = [",".join(line.split(",")[:8]) for line in lines if not line.startswith("*,")]
+    with open(csv_path, "w", encoding="utf-8") as f:
+        f.write("\n".join(old) + "\n")
+    status, output = run(script, [run_dir], base)
+    check(status == 0, f"exit status {status}, expected 0:\n{output}")
+    check_png(os.path.join(run_dir, "energy.png"))
+
+
+def bad_labels(script, cases, work):
+    base = fresh(work, "bad_labels")
+    check_error(script, [golden(cases, g) for g in GOLDENS] + ["--labels", "only_one"], base,
+                ["--labels", "2 names"])
+
+
 def check_error(script, args, cwd, must_contain):
     status, output = run(script, args, cwd)
     check(status == 2, f"exit status {status}, expected 2:\n{output}")
@@ -139,7 +172,8 @@ def malformed_csv(script, cases, work):
 
 
 CASES = {f.__name__: f for f in [compare_two, default_outputs, deterministic, missing_folder,
-                                   missing_file, malformed_csv]}
+                                   missing_file, malformed_csv, compare_policies, old_format,
+                                   bad_labels]}
 
 
 def main(argv):

@@ -354,6 +354,85 @@ banks:
     EXPECT_NE(std::string(e.what()).find("banks[1].<<: expected a key, got a YAML merge key"), std::string::npos) << e.what();
 }
 
+// ---- Power regions and the power controller -------------------------------------------------
+
+TEST(PlatformConfig, WithoutPowerRegionsEachBankIsARegionOfItsOwn) {
+    const PlatformConfig p = parse_platform(TWO_BANKS, "two.yaml");
+    ASSERT_EQ(p.power_regions.size(), 2u);
+    EXPECT_EQ(p.power_regions[1].name, "ram1");
+    EXPECT_EQ(p.power_regions[1].banks, std::vector<size_t>{1});
+    EXPECT_FALSE(p.power_regions[1].always_on);
+    EXPECT_TRUE(p.power_regions[1].retention);
+    EXPECT_EQ(p.power_controller.base, DEFAULT_POWER_CONTROLLER_BASE);
+    EXPECT_EQ(p.power_controller.register_cycles, 1u);
+}
+
+const char* const REGIONS = R"(name: regions
+clock: { frequency_mhz: 64 }
+banks:
+  - { name: a, base: 0x20000000, size_kib: 8 }
+  - { name: b, base: 0x20002000, size_kib: 8 }
+  - { name: c, base: 0x20004000, size_kib: 8 }
+power_controller: { base: 0x50000000, register_cycles: 3 }
+power_regions:
+  - { name: boot, banks: [a], always_on: true }
+  - { name: pair, banks: [c, b], retention: false }
+)";
+
+TEST(PlatformConfig, PowerRegionsAndControllerReachTheConfig) {
+    const PlatformConfig p = parse_platform(REGIONS, "regions.yaml");
+    ASSERT_EQ(p.power_regions.size(), 2u);
+    EXPECT_EQ(p.power_regions[0].name, "boot");
+    EXPECT_TRUE(p.power_regions[0].always_on);
+    EXPECT_EQ(p.power_regions[1].banks, (std::vector<size_t>{1, 2})); // sorted bank indices
+    EXPECT_FALSE(p.power_regions[1].retention);
+    EXPECT_EQ(p.power_regions[1].line, 10);
+    EXPECT_EQ(p.power_controller.base, 0x50000000u);
+    EXPECT_EQ(p.power_controller.register_cycles, 3u);
+    const PowerControllerParams params = power_controller_params(p.power_regions, p.power_controller);
+    ASSERT_EQ(params.regions.size(), 2u);
+    EXPECT_FALSE(params.regions[1].retention_capable);
+    EXPECT_TRUE(params.regions[0].always_on);
+    EXPECT_EQ(params.register_cycles, 3u);
+}
+
+TEST(PlatformConfig, OverridesReachRegionsAndTheController) {
+    const PlatformConfig p = parse_platform(
+        REGIONS, "regions.yaml",
+        {"power_regions[pair].retention=true", "power_regions[0].always_on=false",
+         "power_controller.register_cycles=5", "power_regions[1].banks=[b, c]"});
+    EXPECT_TRUE(p.power_regions[1].retention);
+    EXPECT_FALSE(p.power_regions[0].always_on);
+    EXPECT_EQ(p.power_controller.register_cycles, 5u);
+    ConfigError e = error_of(REGIONS, {"power_regions[2].retention=true"});
+    EXPECT_NE(std::string(e.what()).find("no such power region"), std::string::npos) << e.what();
+    e = error_of(REGIONS, {"power_regions[pair].banks=[a]"});
+    EXPECT_NE(std::string(e.what()).find("already in region boot"), std::string::npos) << e.what();
+    e = error_of(ONE_BANK, {"power_regions[0].always_on=true"});
+    EXPECT_NE(std::string(e.what()).find("the platform has no power_regions"), std::string::npos)
+        << e.what();
+    e = error_of(REGIONS, {"power_controller.bsae=1"});
+    EXPECT_NE(std::string(e.what()).find("unknown setting"), std::string::npos) << e.what();
+    e = error_of(REGIONS, {"power_controller.base=0x20000000"});
+    EXPECT_EQ(e.file(), "--set power_controller.base=0x20000000");
+}
+
+TEST(PlatformConfig, PresetsDeclareTheirPowerRegions) {
+    const PlatformConfig nrf =
+        load_platform(SOURCE_DIR + "/scenarios/platforms/nrf52840_like.yaml");
+    ASSERT_EQ(nrf.power_regions.size(), 14u);
+    EXPECT_EQ(nrf.power_regions[0].name, "RAM0");
+    EXPECT_TRUE(nrf.power_regions[0].always_on);
+    EXPECT_EQ(nrf.power_regions[13].name, "RAM8_S5");
+    EXPECT_EQ(nrf.power_controller.base, 0x40000000u);
+    const PlatformConfig stm =
+        load_platform(SOURCE_DIR + "/scenarios/platforms/stm32l4_like.yaml");
+    ASSERT_EQ(stm.power_regions.size(), 2u);
+    EXPECT_TRUE(stm.power_regions[0].always_on);  // SRAM1
+    EXPECT_FALSE(stm.power_regions[1].always_on); // SRAM2: RRS
+    EXPECT_TRUE(stm.power_regions[1].retention);
+}
+
 // ---- Broken files: each fails at its exact line, saying what was expected ------------------
 
 struct BrokenFile {
@@ -439,6 +518,39 @@ const BrokenFile BROKEN_FILES[] = {
      "banks[0].size_kib: expected a whole number of KiB from 1 to 4194304 (2^32 bytes), got nothing"},
     {"SizeAboveTheAddressSpaceIsRejected", "size_too_large.yaml", 6,
      "banks[0].size_bytes: expected a whole number of bytes from 1 to 2^32, got 8589934592"},
+    {"RegionAlwaysOnMustBeTrueOrFalse", "region_always_on_not_bool.yaml", 9,
+     "power_regions[0].always_on: expected true or false, got yes please"},
+    {"RegionRetentionMustBeTrueOrFalse", "region_retention_not_bool.yaml", 9,
+     "power_regions[0].retention: expected true or false, got 1"},
+    {"BankInTwoRegionsIsRejectedAtTheSecond", "region_bank_twice.yaml", 9,
+     "power_regions[1].banks[1]: expected a bank in no other region (a bank switches with one region), got bank ram0 again (already in region R0)"},
+    {"DuplicateRegionNameIsRejected", "region_duplicate_name.yaml", 9,
+     "power_regions[1].name: expected a unique region name, got \"R0\" again (first at line 8)"},
+    {"RegionWithoutBanksIsRejected", "region_empty_banks.yaml", 7,
+     "power_regions[0].banks: expected a non-empty list of bank names (ram0), got an empty list"},
+    {"BankInNoRegionIsRejected", "region_missing_bank.yaml", 7,
+     "power_regions: expected every bank in a power region, got bank ram1 in none"},
+    {"RegionBanksMustStartInOneState", "region_mixed_initial_states.yaml", 9,
+     "power_regions[0].banks: expected banks that start in the same initial_state (they switch together), got ram0 active and ram1 off"},
+    {"RegionNamingAnUnknownBankSuggestsOne", "region_unknown_bank.yaml", 7,
+     "power_regions[0].banks[0]: expected one of the banks (ram0), got undefined bank 'ram1' (did you mean ram0?)"},
+    {"UnknownRegionKeySuggestsTheKnownOne", "region_unknown_key.yaml", 7,
+     "power_regions[0].alway_on: unknown key (did you mean always_on?); expected one of name, banks, always_on, retention"},
+    {"RegionWithoutNameIsRejected", "region_without_name.yaml", 7, "power_regions[0].name: expected a name"},
+    {"PowerRegionsMustBeAList", "regions_not_a_list.yaml", 6,
+     "power_regions: expected a list of power regions (maps with name, banks, always_on, retention), got a map"},
+    {"ControllerOverABankIsRejected", "controller_overlaps_bank.yaml", 7,
+     "power_controller.base: expected a register window [0x20001000, 0x20001200) that overlaps no bank, got bank \"ram0\" [0x20000000, 0x20002000)"},
+    {"BankAtTheDefaultControllerBaseSaysToSetIt", "controller_default_overlaps_bank.yaml", 2,
+     "(the default base; set power_controller.base)"},
+    {"ControllerBaseMustBeWordAligned", "controller_misaligned.yaml", 7,
+     "power_controller.base: expected a multiple of 4 (the registers are words), got 0x40000002"},
+    {"ControllerWindowPastTheAddressSpaceIsRejected", "controller_past_address_space.yaml", 7,
+     "power_controller.base: expected the controller's 512-byte window to end at or below 2^32, got [0xFFFFFF00, 0x100000100)"},
+    {"UnknownControllerKeySuggestsTheKnownOne", "controller_unknown_key.yaml", 7,
+     "power_controller.bsae: unknown key (did you mean base?); expected one of base, register_cycles"},
+    {"ZeroRegisterCyclesAreRejected", "controller_zero_cycles.yaml", 7,
+     "power_controller.register_cycles: expected a whole number of cycles from 1 to 10^9, got 0"},
 };
 
 /// Names the case by its file in test output instead of a byte dump.

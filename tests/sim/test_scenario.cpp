@@ -301,6 +301,58 @@ steps:
     EXPECT_EQ(s.steps.at(0).bytes, 16u);
 }
 
+const std::string POWER = DATA_DIR + "/valid/power.yaml";
+
+TEST(Scenario, PowerAwareAllocatorResolvesItsBanksRegionsAndSpan) {
+    const Scenario s = load_scenario(POWER);
+    ASSERT_EQ(s.allocators.size(), 1u);
+    const AllocatorSpec& a = s.allocators[0];
+    EXPECT_EQ(a.kind, AllocatorKind::PowerAware);
+    EXPECT_EQ(a.power.banks, (std::vector<std::string>{"b", "c", "d"}));
+    EXPECT_EQ(a.power.regions, (std::vector<size_t>{1, 2})); // B and CD, controller order
+    EXPECT_EQ(a.power.policy, PowerPolicyKind::Pack);
+    EXPECT_EQ(a.power.wake_budget_cycles, 500u);
+    EXPECT_EQ(a.base, 0x20002000u);   // its span, for the other allocators' overlap check
+    EXPECT_EQ(a.size_bytes, 0x6000u);
+}
+
+TEST(Scenario, PowerStepsCarryTheirArguments) {
+    const Scenario s = load_scenario(POWER);
+    EXPECT_TRUE(s.steps[0].long_lived);
+    EXPECT_FALSE(s.steps[1].long_lived);
+    EXPECT_EQ(s.steps[4].kind, StepKind::OptimizePower);
+    EXPECT_EQ(s.steps[4].heap, "heap"); // the only power_aware allocator
+    EXPECT_EQ(s.steps[4].wake_budget_cycles, std::optional<uint32_t>(100));
+    EXPECT_FALSE(s.steps[5].wake_budget_cycles.has_value());
+    EXPECT_EQ(s.steps[6].kind, StepKind::PowerRequest);
+    EXPECT_EQ(s.steps[6].region, "A");
+    EXPECT_EQ(s.steps[6].state, PowerState::Off);
+    EXPECT_EQ(s.steps[8].kind, StepKind::Sleep);
+    EXPECT_EQ(s.steps[8].wait_ps, 2000000000u);
+    EXPECT_EQ(s.steps[9].wait_ps, 3000000u);
+    EXPECT_EQ(s.steps[10].wait_ps, 4 * PERIOD_PS);
+    const Expectation& region = s.steps[11].expectations.at(0);
+    EXPECT_EQ(region.kind, ExpectKind::RegionState);
+    EXPECT_EQ(region.region, "CD");
+    EXPECT_EQ(region.power_state, PowerState::Off);
+    const Expectation& energy = s.steps[12].expectations.at(0);
+    EXPECT_EQ(energy.kind, ExpectKind::EnergyMaxUj);
+    EXPECT_EQ(energy.region, "B");
+    EXPECT_EQ(energy.power_state, PowerState::Standby);
+    EXPECT_TRUE(energy.at_end);
+}
+
+TEST(Scenario, PolicyAndSleepAreSettableByOverride) {
+    const Scenario s = load_scenario(POWER, {"allocators[heap].policy=pack_retention",
+                                             "steps[8].sleep.us=7"});
+    EXPECT_EQ(s.allocators[0].power.policy, PowerPolicyKind::PackRetention);
+    EXPECT_EQ(s.steps[8].wait_ps, 7000000u); // us replaced ms
+    const ConfigError e = error_of(POWER, {"allocators[heap].policy=fastest"});
+    EXPECT_EQ(e.file(), "--set allocators[heap].policy=fastest");
+    EXPECT_NE(std::string(e.what()).find("expected one of none, pack or pack_retention"),
+              std::string::npos) << e.what();
+}
+
 TEST(Scenario, ShippedScenariosLoad) {
     // Every scenario the repository ships must parse (the executor's tests run them).
     const std::string dir = std::string(EMSIM_SOURCE_DIR) + "/scenarios";
@@ -620,7 +672,7 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
     {"UnknownPowerStateListsTheStates", "bad_power_state.yaml", 11,
      "steps[0].power.state: expected one of active, standby, retention or off, got sleep", nullptr},
     {"StepWithTwoKeysIsRejected", "step_with_two_keys.yaml", 11,
-     "steps[0]: expected a map with one key naming the step (alloc, free, realloc, read, write, mark, release, seal, repeat, random_workload, wait, dma, power, check, expect), got a map of 2 keys", nullptr},
+     "steps[0]: expected a map with one key naming the step (alloc, free, realloc, read, write, mark, release, seal, repeat, random_workload, wait, dma, power, check, expect, power_request, optimize_power, sleep), got a map of 2 keys", nullptr},
     {"BlockNameMustBeAnIdentifier", "bad_block_name.yaml", 11,
      "steps[0].alloc.as: expected a name of letters, digits and '_' that does not start with a digit, got 1buf", nullptr},
     {"SealTakesNoArguments", "seal_with_arguments.yaml", 11,
@@ -633,7 +685,42 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
     {"RawRangeWithoutBytesIsRejected", "raw_range_without_bytes.yaml", 11,
      "steps[0].read.bytes: expected a whole number of bytes from 1 to 2^32 - 1 (a raw range needs its length), got nothing (the key is missing)", nullptr},
     {"DmaCountOnStopIsRejected", "dma_count_on_stop.yaml", 12,
-     "steps[1].dma.count: expected count only with action: start, got it with action: stop", nullptr},};
+     "steps[1].dma.count: expected count only with action: start, got it with action: stop", nullptr},
+    {"PowerAwareTakesBanksNotBank", "power_aware_with_bank.yaml", 5,
+     "allocators[0].bank: not a key of a power_aware allocator (bank is for every kind but power_aware, which takes banks); expected one of name, kind, banks, policy, wake_budget_cycles", nullptr},
+    {"PowerAwareTakesWholeRegions", "power_aware_partial_region.yaml", 5,
+     "allocators[0].banks: expected every bank of power region CD (the manager switches whole regions), got no d", nullptr},
+    {"PowerAwareBanksAscend", "power_aware_descending_banks.yaml", 5,
+     "allocators[0].banks[2]: expected banks in ascending address order without repeats, got b (0x20002000) after d (0x20006000)", nullptr},
+    {"UnknownPolicyListsThePolicies", "power_aware_bad_policy.yaml", 5,
+     "allocators[0].policy: expected one of none, pack or pack_retention, got greedy", nullptr},
+    {"PowerAwareBankSharedWithAnotherAllocatorIsRejected", "power_aware_shares_bank.yaml", 6,
+     "allocators[1].banks: expected banks no other allocator lives in, got bank b shared with \"tlsf\" (allocators[0], line 5)", nullptr},
+    {"WakeBudgetBeyondTheTimeBaseIsRejected", "power_aware_budget_too_large.yaml", 5,
+     "allocators[0].wake_budget_cycles: expected a whole number of cycles from 0 to 10^9, got 2000000000", nullptr},
+    {"LifetimeOnATlsfHeapIsRejected", "lifetime_on_tlsf.yaml", 7,
+     "steps[0].alloc.lifetime: expected lifetime only on a power_aware allocator, got it on 'tlsf', a tlsf allocator", nullptr},
+    {"UnknownLifetimeListsTheLifetimes", "bad_lifetime.yaml", 7,
+     "steps[0].alloc.lifetime: expected one of short or long, got forever", nullptr},
+    {"PowerRequestToAnUndefinedRegionListsTheRegions", "power_request_undefined_region.yaml", 7,
+     "steps[0].power_request.region: expected one of the power regions of platform power_banks (A, B, CD), got undefined region 'C'", nullptr},
+    {"PowerRequestNeedsAState", "power_request_without_state.yaml", 7,
+     "steps[0].power_request.state: expected one of active, standby, retention or off, got nothing (the key is missing)", nullptr},
+    {"OptimizePowerNeedsAPowerAwareHeap", "optimize_power_without_power_heap.yaml", 7,
+     "steps[0].optimize_power.heap: expected the power_aware allocator to optimize (none is defined), got nothing (the key is missing)", nullptr},
+    {"OptimizePowerOfATlsfHeapIsRejected", "optimize_power_wrong_heap.yaml", 8,
+     "steps[0].optimize_power.heap: expected a power_aware allocator (heap), got 'tlsf'", nullptr},
+    {"SleepWithTwoUnitsIsRejected", "sleep_two_units.yaml", 7,
+     "steps[0].sleep.us: expected one of cycles, us and ms, got both ms and us", nullptr},
+    {"SleepOfNothingIsRejected", "sleep_zero.yaml", 7,
+     "steps[0].sleep.ms: expected a whole number of ms from 1 to 1000000000 (10^18 ps), got 0", nullptr},
+    {"RegionStateNeedsAState", "region_state_without_state.yaml", 7,
+     "steps[0].expect.region_state.state: expected one of active, standby, retention or off, got nothing (the key is missing)", nullptr},
+    {"StateFilterWithoutEnergyIsRejected", "energy_state_alone.yaml", 7,
+     "steps[0].expect.state: expected state beside energy_max_uj (it filters that expectation), got it alone", nullptr},
+    {"EnergyOfAnUndefinedRegionListsTheRegions", "energy_undefined_region.yaml", 7,
+     "steps[0].expect.region: expected one of the power regions of platform power_banks (A, B, CD), got undefined region 'Z'", nullptr},
+};
 
 /// Names the case by its file in test output instead of a byte dump.
 void PrintTo(const BrokenScenario& c, std::ostream* os) { *os << c.file; }

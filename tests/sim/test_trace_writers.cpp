@@ -59,8 +59,15 @@ OpRecord op(uint64_t index, int line, std::string name, std::string kind, uint64
 
 EnergyWindow window(std::string bank, uint64_t start, uint64_t end, uint64_t dynamic_fj,
                     uint64_t leakage_fj, uint64_t transition_fj, std::string state) {
-    return EnergyWindow{std::move(bank), start,           end, dynamic_fj, leakage_fj,
-                        transition_fj,   std::move(state)};
+    EnergyWindow w;
+    w.bank = std::move(bank);
+    w.start_cycle = start;
+    w.end_cycle = end;
+    w.dynamic_fj = dynamic_fj;
+    w.leakage_fj = leakage_fj;
+    w.transition_fj = transition_fj;
+    w.state = std::move(state);
+    return w;
 }
 
 /// Two banks at 100 MHz (10 000 ps) over 200 cycles: two allocs (one fails, with a name that
@@ -108,6 +115,11 @@ RunRecord small_record() {
                 window("ram1", 0, 100, 5, 1500, 0, "active"),
                 window("ram0", 100, 200, 1000, 2000, 0, "active"),
                 window("ram1", 100, 200, 0, 700, 300, "retention")};
+    for (EnergyWindow& w : r.energy) {
+        w.region = w.bank == "ram0" ? "fast" : "slow";
+        w.leakage_fj_by_state = {w.leakage_fj, 0, 0, 0, 0}; // all of it while active ...
+    }
+    r.energy[3].leakage_fj_by_state = {0, 0, 600, 0, 100};   // ... but this retention window
 
     BankTotals ram0;
     ram0.reads = 4;
@@ -115,15 +127,21 @@ RunRecord small_record() {
     ram0.dynamic_fj = 13350;
     ram0.leakage_fj = 4000;
     ram0.time_ps_by_state = {{"active", 2000000}};
+    ram0.region = "fast";
+    ram0.leakage_fj_by_state = {4000, 0, 0, 0, 0};
     BankTotals ram1;
     ram1.reads = 1;
     ram1.dynamic_fj = 5;
     ram1.leakage_fj = 2200;
     ram1.transition_fj = 300;
     ram1.time_ps_by_state = {{"active", 1000000}, {"retention", 900000}, {"transition", 100000}};
+    ram1.region = "slow";
+    ram1.leakage_fj_by_state = {1500, 0, 600, 0, 100};
     r.banks = {{"ram0", ram0}, {"ram1", ram1}};
 
     r.energy_by_owner_fj = {{"tlsf", 13350}, {"x,y", 5}};
+    r.region_banks = {{"fast", {"ram0"}}, {"slow", {"ram1"}}};
+    r.bank_owner = {{"ram0", "tlsf"}};
     r.allocators["tlsf"] = {
         {"free_bytes", 3900}, {"fragmentation", 0.1 + 0.2}, {"peak_bytes", 112}};
     r.expectations = {
@@ -195,18 +213,25 @@ TEST(TraceWriters, OpsCsvIsExact) {
     fs::remove_all(dir);
 }
 
-TEST(TraceWriters, EnergyCsvIsExactWithTotalsPerBankAndAll) {
+const char* const ENERGY_HEADER =
+    "bank,start_cycle,end_cycle,dynamic_pj,leakage_pj,transition_pj,total_pj,state,region,"
+    "leakage_active_pj,leakage_standby_pj,leakage_retention_pj,leakage_off_pj,"
+    "leakage_transition_pj\n";
+
+TEST(TraceWriters, EnergyCsvIsExactWithTotalsPerBankRegionAndAll) {
     const fs::path dir = fresh_dir("a");
     write_run_outputs(small_record(), dir.string());
     EXPECT_EQ(read_text(dir / "energy.csv"),
-              "bank,start_cycle,end_cycle,dynamic_pj,leakage_pj,transition_pj,total_pj,state\n"
-              "ram0,0,100,12.350,2.000,0.000,14.350,active\n"
-              "ram1,0,100,0.005,1.500,0.000,1.505,active\n"
-              "ram0,100,200,1.000,2.000,0.000,3.000,active\n"
-              "ram1,100,200,0.000,0.700,0.300,1.000,retention\n"
-              "ram0,TOTAL,,13.350,4.000,0.000,17.350,\n"
-              "ram1,TOTAL,,0.005,2.200,0.300,2.505,\n"
-              "ALL,TOTAL,,13.355,6.200,0.300,19.855,\n");
+              std::string(ENERGY_HEADER) +
+              "ram0,0,100,12.350,2.000,0.000,14.350,active,fast,2.000,0.000,0.000,0.000,0.000\n"
+              "ram1,0,100,0.005,1.500,0.000,1.505,active,slow,1.500,0.000,0.000,0.000,0.000\n"
+              "ram0,100,200,1.000,2.000,0.000,3.000,active,fast,2.000,0.000,0.000,0.000,0.000\n"
+              "ram1,100,200,0.000,0.700,0.300,1.000,retention,slow,0.000,0.000,0.600,0.000,0.100\n"
+              "ram0,TOTAL,,13.350,4.000,0.000,17.350,,fast,4.000,0.000,0.000,0.000,0.000\n"
+              "ram1,TOTAL,,0.005,2.200,0.300,2.505,,slow,1.500,0.000,0.600,0.000,0.100\n"
+              "*,TOTAL,,13.350,4.000,0.000,17.350,,fast,4.000,0.000,0.000,0.000,0.000\n"
+              "*,TOTAL,,0.005,2.200,0.300,2.505,,slow,1.500,0.000,0.600,0.000,0.100\n"
+              "ALL,TOTAL,,13.355,6.200,0.300,19.855,,,5.500,0.000,0.600,0.000,0.100\n");
     fs::remove_all(dir);
 }
 
@@ -258,7 +283,16 @@ TEST(TraceWriters, SummaryJsonParsesBackWithTheRunsFigures) {
     EXPECT_EQ(s["latency_cycles"]["free"]["count"], 1);
 
     EXPECT_DOUBLE_EQ(s["energy_pj"]["by_bank"]["ram1"]["total"].get<double>(), 2.505);
-    EXPECT_DOUBLE_EQ(s["energy_pj"]["by_owner"]["x,y"].get<double>(), 0.005);
+    EXPECT_DOUBLE_EQ(s["energy_pj"]["by_owner"]["x,y"]["dynamic"].get<double>(), 0.005);
+    // Owners: dynamic from their ops; a bank's leakage and transitions go to its one allocator,
+    // else to "unowned": the owners sum to the total.
+    EXPECT_DOUBLE_EQ(s["energy_pj"]["by_owner"]["tlsf"]["total"].get<double>(), 17.35);
+    EXPECT_DOUBLE_EQ(s["energy_pj"]["by_owner"]["tlsf"]["leakage_by_state"]["active"].get<double>(), 4.0);
+    EXPECT_DOUBLE_EQ(s["energy_pj"]["by_owner"]["unowned"]["total"].get<double>(), 2.5);
+    EXPECT_DOUBLE_EQ(s["energy_pj"]["by_region"]["slow"]["total"].get<double>(), 2.505);
+    EXPECT_DOUBLE_EQ(s["energy_pj"]["by_region"]["slow"]["leakage_by_state"]["retention"].get<double>(), 0.6);
+    EXPECT_EQ(s["energy_pj"]["by_region"]["slow"]["banks"], json::array({"ram1"}));
+    EXPECT_EQ(s["energy_pj"]["by_bank"]["ram1"]["region"], "slow");
     EXPECT_DOUBLE_EQ(s["time_us_by_state"]["ram1"]["retention"].get<double>(), 0.9);
     EXPECT_EQ(s["accesses_by_bank"]["ram0"]["reads"], 4);
     EXPECT_EQ(s["allocators"]["tlsf"]["peak_bytes"], 112);
@@ -297,7 +331,7 @@ TEST(TraceWriters, TraceJsonEventsHaveTheRequiredKeysAndNumericCounters) {
     write_run_outputs(small_record(), dir.string());
     const json trace = json::parse(read_text(dir / "trace.json"));
     ASSERT_TRUE(trace["traceEvents"].is_array());
-    int slices = 0, dma_slices = 0, counters = 0, instants = 0;
+    int slices = 0, dma_slices = 0, power_slices = 0, counters = 0, instants = 0;
     std::map<std::string, int> thread_names; // name -> tid
     for (const json& e : trace["traceEvents"]) {
         for (const char* key : {"ph", "ts", "pid", "tid", "name"})
@@ -308,7 +342,7 @@ TEST(TraceWriters, TraceJsonEventsHaveTheRequiredKeysAndNumericCounters) {
             thread_names[e["args"]["name"]] = e["tid"];
         if (ph == "X") {
             EXPECT_TRUE(e["dur"].is_number()) << e.dump();
-            (e["cat"] == "dma" ? dma_slices : slices)++;
+            (e["cat"] == "dma" ? dma_slices : e["cat"] == "power" ? power_slices : slices)++;
         }
         if (ph == "C") {
             ++counters;
@@ -320,9 +354,12 @@ TEST(TraceWriters, TraceJsonEventsHaveTheRequiredKeysAndNumericCounters) {
     }
     EXPECT_EQ(slices, 3) << "one slice per op";
     EXPECT_EQ(dma_slices, 2);
-    EXPECT_EQ(counters, 4 + 4) << "4 power changes + 4 energy windows";
+    EXPECT_EQ(power_slices, 1 + 3) << "fast: active; slow: active, transition, retention";
+    EXPECT_EQ(counters, 4 + 4 + 4) << "4 power changes + 4 energy windows + 2 x 2 region windows";
     EXPECT_EQ(instants, 1);
-    EXPECT_EQ(thread_names.size(), 4u) << "runtime, dma dma0, bank ram0, bank ram1";
+    EXPECT_EQ(thread_names.size(), 6u)
+        << "runtime, dma dma0, bank ram0, bank ram1, region fast, region slow";
+    EXPECT_EQ(thread_names["region slow"], 6);
     EXPECT_EQ(thread_names["runtime"], 1);
     EXPECT_TRUE(thread_names.count("dma dma0"));
     EXPECT_TRUE(thread_names.count("bank ram1"));
@@ -341,6 +378,11 @@ TEST(TraceWriters, TraceJsonEventsHaveTheRequiredKeysAndNumericCounters) {
     // ram1's second window: 1000 fJ over 100 cycles * 10 ns = 1 us -> 1 uW = 0.001 mW.
     EXPECT_NE(text.find("\"ph\":\"C\",\"ts\":1.000000,\"pid\":1,\"tid\":4,"
                         "\"args\":{\"power_mw\":0.001000}}"),
+              std::string::npos)
+        << text;
+    // The region's state as slices: slow is in transition over cycles [100, 110).
+    EXPECT_NE(text.find("{\"name\":\"transition\",\"cat\":\"power\",\"ph\":\"X\",\"ts\":1.000000,"
+                        "\"dur\":0.100000,\"pid\":1,\"tid\":6,\"args\":{\"region\":\"slow\"}}"),
               std::string::npos)
         << text;
     fs::remove_all(dir);
@@ -381,8 +423,7 @@ TEST(TraceWriters, EmptyRecordStillWritesEveryFile) {
     for (const char* name : OUTPUT_FILES)
         EXPECT_TRUE(fs::exists(dir / name)) << name;
     EXPECT_EQ(read_text(dir / "energy.csv"),
-              "bank,start_cycle,end_cycle,dynamic_pj,leakage_pj,transition_pj,total_pj,state\n"
-              "ALL,TOTAL,,0.000,0.000,0.000,0.000,\n");
+              std::string(ENERGY_HEADER) + "ALL,TOTAL,,0.000,0.000,0.000,0.000,,,0.000,0.000,0.000,0.000,0.000\n");
     const json s = json::parse(read_text(dir / "summary.json"));
     EXPECT_TRUE(s["latency_cycles"].is_object());
     EXPECT_TRUE(s["expectations"].is_array());
