@@ -11,6 +11,17 @@ Platform::Platform(const PlatformConfig& config)
         m_bus->map(static_cast<int>(i), bank.base, bank.params.size_bytes, bank.name);
         m_bus->out.bind(m_banks.back()->in);
     }
+    if (config.mpu) {
+        m_mpu = std::make_unique<Mpu>("mpu", config.mpu->params, config.clock);
+        m_mpu->out.bind(m_bus->in);
+    }
+}
+
+void Platform::bind_core(tlm::tlm_initiator_socket<>& core) {
+    if (m_mpu)
+        core.bind(m_mpu->in);
+    else
+        core.bind(m_bus->in);
 }
 
 } // namespace emsim

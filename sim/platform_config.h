@@ -45,12 +45,13 @@
 //     (see CpuParams): compute cycles = op_base_cycles + per_step_cycles x steps reported.
 //     op_base_cycles:  integer 0 .. 10^9, cycles          default 12
 //     per_step_cycles: integer 0 .. 10^9, cycles          default 4
+//   mpu: map, optional (absent: no MPU on the runtime's path). Keys and rules: sim/mpu_config.h.
 // Integers are plain YAML scalars: a quoted "2", a fraction or a negative number where an
 // integer is expected is an error, as is a repeated key.
 //
 // Overrides (`key.path=value`, applied to the parsed document before validation, in order):
 //   name, clock.<key>, interconnect.<key>, simulation.<key>, bank_defaults.<bank key>,
-//   banks[<index or bank name>].<bank key>, cpu.<key>. The value is read as YAML (`3`, `true`,
+//   banks[<index or bank name>].<bank key>, cpu.<key>, mpu.<key>. The value is read as YAML (`3`, `true`,
 //   `fixed_priority`). Setting one form of a pair (clock.frequency_mhz, size_kib, a per-KiB
 //   leakage) removes the other form from the same map, so an override never conflicts with the
 //   file. An unknown path, a bank index out of range or a missing `=` is a ConfigError.
@@ -58,8 +59,10 @@
 #include "models/clock.h"
 #include "models/interconnect.h"
 #include "models/sram_bank.h"
+#include "sim/mpu_config.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -110,6 +113,7 @@ struct PlatformConfig {
     Cycles quantum_cycles = DEFAULT_QUANTUM_CYCLES; ///< `simulation: { quantum_cycles: N }`
     std::vector<BankConfig> banks;    ///< in file order; windows never overlap
     CpuParams cpu;                    ///< `cpu: { op_base_cycles: 12, per_step_cycles: 4 }`
+    std::optional<MpuPlatformConfig> mpu; ///< `mpu: { flavour: pmsav7, ... }`, or no MPU
 };
 
 /// Reads and validates the platform file at `path`. Throws ConfigError ("cannot open" for a
