@@ -3,6 +3,7 @@
 #include "runtime/rt_status.h"
 #include "runtime/tiered_pool.h"
 #include "sim/config_error.h"
+#include "sim/mpu_steps.h"
 #include "sim/yaml_reader.h"
 
 #include <yaml-cpp/yaml.h>
@@ -102,6 +103,9 @@ const std::vector<std::string>& step_keys(StepKind kind) {
     case StepKind::Power: return POWER;
     case StepKind::Check: return CHECK;
     case StepKind::Expect: return EXPECT;
+    case StepKind::MpuWrite:
+    case StepKind::MpuRead:
+    case StepKind::Access: return *mpu_step_keys(kind);
     }
     return NONE;
 }
@@ -109,7 +113,7 @@ const std::vector<std::string>& step_keys(StepKind kind) {
 /// The keys of a map inside a step argument (`size: {min, max}`), or nullptr: not a map.
 const std::vector<std::string>* nested_keys(StepKind kind, const std::string& key) {
     static const std::vector<std::string> RANGE = {"min", "max"};
-    static const std::vector<std::string> FAULT = {"kind", "address", "bank", "count"};
+    static const std::vector<std::string> FAULT = {"kind", "address", "bank", "domain", "count"};
     if (kind == StepKind::RandomWorkload && (key == "size" || key == "lifetime")) return &RANGE;
     if (kind == StepKind::Expect && key == "fault") return &FAULT;
     return nullptr;
@@ -120,6 +124,7 @@ std::vector<std::string> other_forms(StepKind kind, const std::string& key) {
     std::vector<std::string> forms;
     if (kind == StepKind::Wait) forms = {"cycles", "ns", "us"};
     if (kind == StepKind::Read || kind == StepKind::Write) forms = {"block", "address"};
+    if (mpu_step_keys(kind)) return mpu_step_other_forms(kind, key);
     if (std::find(forms.begin(), forms.end(), key) == forms.end()) return {};
     forms.erase(std::find(forms.begin(), forms.end(), key));
     return forms;
@@ -145,9 +150,10 @@ constexpr EnumName<DmaAction> DMA_ACTION_NAMES[] = {
 
 /// Ops whose latency `max_latency_cycles` can filter on (`op:`).
 const std::vector<std::string> TIMED_OPS = {"alloc",   "free", "mark",  "release",
-                                            "realloc", "read", "write", "seal", "check"};
+                                            "realloc", "read", "write", "seal", "check",
+                                            "access", "mpu_write", "mpu_read"};
 
-/// What `result:` may name, as OpRecord::result spells it: "ok", an RtStatus name, "bus_error".
+/// What `result:` may name, as OpRecord::result spells it: "ok", an RtStatus name, "bus_error", "mpu_fault".
 std::vector<std::string> result_names() {
     std::vector<std::string> names = {"ok"};
     for (unsigned i = 1; i < 256; ++i) {
@@ -156,6 +162,7 @@ std::vector<std::string> result_names() {
         names.push_back(name);
     }
     names.emplace_back("bus_error");
+    names.emplace_back("mpu_fault");
     return names;
 }
 
@@ -483,6 +490,9 @@ private:
         case StepKind::Power: power(a, st); break;
         case StepKind::Check: st.heap = heap(need(a, "heap", "the name of an allocator"), {}).name; break;
         case StepKind::Expect: expect(a, st); break;
+        case StepKind::MpuWrite:
+        case StepKind::MpuRead:
+        case StepKind::Access: parse_mpu_step(r, s.platform, kind, args, st); break;
         }
         if (st.kind != StepKind::Repeat && st.kind != StepKind::Wait && st.kind != StepKind::Expect)
             m_seen_op = true;
@@ -745,10 +755,10 @@ private:
             } else if (e.key == "result") {
                 x.kind = ExpectKind::Result;
                 const std::vector<std::string> names = result_names();
-                std::string status = r.text_value(e, "ok, bus_error or an RtStatus name");
+                std::string status = r.text_value(e, "ok, bus_error, mpu_fault or an RtStatus name");
                 if (status == "Ok") status = "ok";
                 if (std::find(names.begin(), names.end(), status) == names.end())
-                    bad(e, "expected ok, bus_error or an RtStatus name (" + join(names) + "), got " + cfg::describe(e.value) + suggestion(status, names));
+                    bad(e, "expected ok, bus_error, mpu_fault or an RtStatus name (" + join(names) + "), got " + cfg::describe(e.value) + suggestion(status, names));
                 if (!at_end && !m_seen_op)
                     r.fail(e.key_node, e.value, e.path, "expected an operation before this step (result checks the previous one), got none");
                 x.status = status;
@@ -765,7 +775,7 @@ private:
 
     void fault(const Entry& e, Expectation& x) {
         x.kind = ExpectKind::Fault;
-        const std::vector<Entry> parts = r.entries(e.value, e.path, {"kind", "address", "bank", "count"});
+        const std::vector<Entry> parts = r.entries(e.value, e.path, *nested_keys(StepKind::Expect, "fault"));
         const std::vector<std::string> kinds = fault_kind_names();
         const Entry* kind = find(parts, "kind");
         if (!kind) r.missing(e.key_node, child(e.path, "kind"), "one of " + join(kinds));
@@ -774,8 +784,10 @@ private:
             bad(*kind, "expected one of " + join_or(kinds) + ", got " + x.fault_kind + suggestion(x.fault_kind, kinds));
         if (const Entry* p = find(parts, "address")) x.address = r.unsigned_value(*p, 0, ADDRESS_SPACE_END - 1, ADDRESS);
         if (const Entry* p = find(parts, "bank")) x.bank = bank(*p).name;
+        if (const Entry* p = find(parts, "domain"))
+            x.domain = static_cast<uint16_t>(r.unsigned_value(*p, 0, std::numeric_limits<uint16_t>::max(), "a domain id from 0 (the runtime) to 65535"));
         if (const Entry* p = find(parts, "count"))
-            x.value = r.unsigned_value(*p, 1, U64_MAX, "a whole number >= 1 (leave it out for at least one)");
+            x.fault_count = r.unsigned_value(*p, 0, U64_MAX, "a whole number >= 0 (0: no such fault; leave it out for at least one)");
     }
 };
 

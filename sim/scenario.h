@@ -61,11 +61,13 @@
 //   power:   {bank: B, state: active | standby | retention | off}
 //   check:   {heap: H}                           runs the allocator's integrity check (timed)
 //   expect:  {...}                               see Expectation; `at: end` defers it
+//   mpu_write, mpu_read, access: the MPU steps, grammar in sim/mpu_steps.h
 //
 // Expectations (keys of one `expect:` map; several keys = several expectations):
 //   max_latency_cycles: N   {op: alloc?, heap: H?}  every matching op so far (or at end)
 //   no_faults: true
-//   fault: {kind: bus_error, address: A?, bank: B?, count: N?}   at least one (or exactly N)
+//   fault: {kind: bus_error, address: A?, bank: B?, domain: D?, count: N?}
+//                                               at least one (or exactly N; count: 0 = none)
 //   energy_max_uj: X        {bank: B?}          total energy so far
 //   heap_free_min: N        {heap: H}           free bytes of the allocator now
 //   result: STATUS                              status of the previous op (e.g. NoMemory)
@@ -100,9 +102,10 @@
 //   max_latency_cycles, `heap:` is also heap_free_min's subject (required there), `bank:`
 //   filters energy_max_uj; a filter without its expectation is an error. `op:` is one of alloc,
 //   free, realloc, read, write, mark, release, seal, check. `no_faults:` must be true.
-//   `fault: {kind: ...}` names a FAULT_KIND_NAMES entry; count >= 1 when given.
+//   `fault: {kind: ...}` names a FAULT_KIND_NAMES entry; `domain:` a domain id (0 = the
+//   runtime itself); count >= 0 when given.
 //   `result:` is spelled as OpRecord::result spells it: ok, an RtStatus name (NoMemory, ...) or
-//   bus_error ("Ok" is read as ok); without `at: end` an operation step must come before it.
+//   bus_error or mpu_fault ("Ok" is read as ok); without `at: end` an operation step must come before it.
 // - Overrides (`--set`), applied to the document before validation, in order:
 //   name, platform (resolved like the key), seed, mode, energy_window_cycles,
 //   allocators[<index or name>].<key>, dma[<index or name>].<key>,
@@ -112,6 +115,7 @@
 //   removes the other forms. An error in an override's value names `--set <override>`.
 
 #include "models/clock.h"
+#include "models/mpu_regions.h"
 #include "models/power_state.h"
 #include "models/traffic_generator.h"
 #include "sim/platform_config.h"
@@ -162,6 +166,7 @@ struct DmaSpec {
 enum class StepKind {
     Alloc, Free, Realloc, Read, Write, Mark, Release, Seal, Repeat, RandomWorkload,
     Wait, Dma, Power, Check, Expect,
+    MpuWrite, MpuRead, Access, // sim/mpu_steps.h
 };
 
 constexpr EnumName<StepKind> STEP_KIND_NAMES[] = {
@@ -173,10 +178,12 @@ constexpr EnumName<StepKind> STEP_KIND_NAMES[] = {
     {StepKind::Wait, "wait"},       {StepKind::Dma, "dma"},
     {StepKind::Power, "power"},     {StepKind::Check, "check"},
     {StepKind::Expect, "expect"},
+    {StepKind::MpuWrite, "mpu_write"}, {StepKind::MpuRead, "mpu_read"},
+    {StepKind::Access, "access"},
 };
 
 /// What `expect: {fault: {kind: ...}}` may name: the FaultRecord::kind values of run_record.h.
-constexpr const char* FAULT_KIND_NAMES[] = {"bus_error", "runtime_invariant"};
+constexpr const char* FAULT_KIND_NAMES[] = {"bus_error", "runtime_invariant", "mpu_fault"};
 
 enum class ExpectKind { MaxLatencyCycles, NoFaults, Fault, EnergyMaxUj, HeapFreeMin, Result };
 
@@ -186,10 +193,12 @@ struct Expectation {
     std::string op;        ///< MaxLatencyCycles filter: a step kind name, or empty = any op
     std::string heap;      ///< MaxLatencyCycles filter / HeapFreeMin subject
     std::string bank;      ///< EnergyMaxUj / Fault filter, or empty
-    uint64_t value = 0;    ///< cycles, bytes, or Fault count (0 = at least one)
+    uint64_t value = 0;    ///< cycles or bytes
     double energy_uj = 0;  ///< EnergyMaxUj
     std::string fault_kind;           ///< Fault: e.g. "bus_error"
     std::optional<uint64_t> address;  ///< Fault filter
+    std::optional<uint16_t> domain;   ///< Fault filter: the domain id the fault names
+    std::optional<uint64_t> fault_count; ///< Fault: exactly this many (0 = none); absent: >= 1
     std::string status;               ///< Result: an RtStatus name, e.g. "NoMemory"
     int line = 0;
     int column = 0;
@@ -223,6 +232,11 @@ struct Step {
     std::string bank;                       ///< power
     PowerState state = PowerState::Active;  ///< power
     std::vector<Expectation> expectations;  ///< expect
+    uint32_t register_address = 0;          ///< mpu_write, mpu_read: the word stored / loaded
+    uint32_t value = 0;                     ///< mpu_write
+    std::optional<uint32_t> expect_value;   ///< mpu_read
+    AccessKind access_kind = AccessKind::Read; ///< access (address, bytes: the range)
+    std::optional<bool> privileged;         ///< access; absent: privileged (see mpu_steps.h)
 };
 
 struct Scenario {

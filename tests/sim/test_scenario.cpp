@@ -261,11 +261,77 @@ TEST(Scenario, ExpectationsAreOnePerKeyWithTheirFiltersAndPositions) {
     EXPECT_EQ(fault.fault_kind, "bus_error");
     EXPECT_EQ(fault.address, 0x20004000u);
     EXPECT_EQ(fault.bank, "ram1");
-    EXPECT_EQ(fault.value, 2u);
+    EXPECT_EQ(fault.fault_count, 2u);
+    EXPECT_FALSE(fault.domain) << "no domain filter unless given";
 
     const Expectation& ok = s.steps[29].expectations.at(0);
     EXPECT_EQ(ok.status, "ok") << "spelled as OpRecord::result spells success";
     EXPECT_TRUE(ok.at_end);
+}
+
+// ---- The MPU steps ---------------------------------------------------------------------------
+
+TEST(Scenario, MpuStepsResolveRegisterNamesWithOrWithoutThePrefix) {
+    const Scenario s = parse_scenario(R"(name: t
+platform: platforms/two_banks_mpu.yaml
+steps:
+  - mpu_write: {reg: RBAR, value: 0x20000010}
+  - mpu_write: {reg: MPU_RASR_A3, value: 0x0300001B}
+  - mpu_write: {address: 0xE000ED94, value: 5}
+  - mpu_read: {reg: CFSR, expect: 0x82}
+  - mpu_read: {reg: MMFAR}
+  - access: {addr: 0x2000_4000}
+  - access: {addr: 0x20000000, size: 64, kind: write, privileged: false}
+  - access: {addr: 0x20000000, size: 2, kind: exec, privileged: true}
+  - expect: {fault: {kind: mpu_fault, address: 0x20000000, domain: 3, count: 0}}
+)", DATA_DIR + "/t.yaml");
+    ASSERT_EQ(s.steps.size(), 9u);
+    EXPECT_EQ(s.steps[0].kind, StepKind::MpuWrite);
+    EXPECT_EQ(s.steps[0].register_address, 0xE000ED9Cu);
+    EXPECT_EQ(s.steps[0].value, 0x20000010u);
+    EXPECT_EQ(s.steps[1].register_address, 0xE000EDB8u) << "RASR_A3";
+    EXPECT_EQ(s.steps[2].register_address, 0xE000ED94u);
+    EXPECT_EQ(s.steps[3].kind, StepKind::MpuRead);
+    EXPECT_EQ(s.steps[3].register_address, 0xE000ED28u);
+    EXPECT_EQ(s.steps[3].expect_value, 0x82u);
+    EXPECT_EQ(s.steps[4].register_address, 0xE000ED34u);
+    EXPECT_FALSE(s.steps[4].expect_value);
+    EXPECT_EQ(s.steps[5].kind, StepKind::Access);
+    EXPECT_EQ(s.steps[5].address, 0x20004000u);
+    EXPECT_EQ(s.steps[5].bytes, 4u) << "size ? = 4";
+    EXPECT_EQ(s.steps[5].access_kind, AccessKind::Read) << "kind ? = read";
+    EXPECT_FALSE(s.steps[5].privileged) << "absent: the host decides (privileged, or the domain's)";
+    EXPECT_EQ(s.steps[6].bytes, 64u);
+    EXPECT_EQ(s.steps[6].access_kind, AccessKind::Write);
+    EXPECT_EQ(s.steps[6].privileged, false);
+    EXPECT_EQ(s.steps[7].access_kind, AccessKind::Fetch);
+    EXPECT_EQ(s.steps[7].privileged, true);
+    const Expectation& none = s.steps[8].expectations.at(0);
+    EXPECT_EQ(none.fault_kind, "mpu_fault");
+    EXPECT_EQ(none.address, 0x20000000u);
+    EXPECT_EQ(none.domain, 3u);
+    EXPECT_EQ(none.fault_count, 0u) << "count: 0 requires the fault's absence";
+}
+
+TEST(Scenario, Pmsav8RegistersAreNamedByThePmsav8Table) {
+    const Scenario s = parse_scenario(R"(name: t
+platform: platforms/two_banks_mpu.yaml
+steps:
+  - mpu_write: {reg: RLAR_A2, value: 0x2000001F}
+  - mpu_write: {reg: MAIR0, value: 0xFF}
+)", DATA_DIR + "/t.yaml", {"platform.mpu.flavour=pmsav8"});
+    EXPECT_EQ(s.steps[0].register_address, 0xE000EDB0u);
+    EXPECT_EQ(s.steps[1].register_address, 0xE000EDC0u);
+}
+
+TEST(Scenario, OverrideOfAnMpuRegisterFormReplacesTheOtherForm) {
+    const Scenario s = parse_scenario(R"(name: t
+platform: platforms/two_banks_mpu.yaml
+steps:
+  - mpu_write: {reg: CTRL, value: 5}
+)", DATA_DIR + "/t.yaml", {"steps[0].mpu_write.address=0xE000ED98", "steps[0].mpu_write.value=3"});
+    EXPECT_EQ(s.steps[0].register_address, 0xE000ED98u);
+    EXPECT_EQ(s.steps[0].value, 3u);
 }
 
 TEST(Scenario, AbsentOptionalKeysTakeTheDocumentedDefaults) {
@@ -589,7 +655,7 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
      "dma[0].write_percent: expected a whole number from 0 to 100, got 150", nullptr},
     {"BadModeListsTheModes", "bad_mode.yaml", 4, "mode: expected one of lt, lt_dmi or at, got fast", nullptr},
     {"BadResultStatusListsTheStatuses", "bad_result_status.yaml", 12,
-     "steps[1].expect.result: expected ok, bus_error or an RtStatus name (ok, NoMemory, InvalidSize, InvalidAlignment, BadPointer, DoubleFree, Corrupt, TimeConstraintViolation, Sealed, OutOfOrder, InvalidRegion, AccessDenied, AddressConflict, QuotaExceeded, Unsupported, bus_error), got NoMem", nullptr},
+     "steps[1].expect.result: expected ok, bus_error, mpu_fault or an RtStatus name (ok, NoMemory, InvalidSize, InvalidAlignment, BadPointer, DoubleFree, Corrupt, TimeConstraintViolation, Sealed, OutOfOrder, InvalidRegion, AccessDenied, AddressConflict, QuotaExceeded, Unsupported, bus_error, mpu_fault), got NoMem", nullptr},
     {"ResultBeforeAnyOperationIsRejected", "result_before_any_op.yaml", 12,
      "steps[1].expect.result: expected an operation before this step (result checks the previous one), got none", nullptr},
     {"OpFilterWithoutLatencyIsRejected", "op_without_latency.yaml", 12,
@@ -597,7 +663,7 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
     {"HeapFreeMinWithoutHeapIsRejected", "heap_free_min_without_heap.yaml", 12,
      "steps[1].expect.heap: expected the allocator whose free bytes heap_free_min checks, got nothing (the key is missing)", nullptr},
     {"UnknownFaultKindIsRejected", "bad_fault_kind.yaml", 12,
-     "steps[1].expect.fault.kind: expected one of bus_error or runtime_invariant, got bus_eror (did you mean bus_error?)", nullptr},
+     "steps[1].expect.fault.kind: expected one of bus_error, runtime_invariant or mpu_fault, got bus_eror (did you mean bus_error?)", nullptr},
     {"YamlSyntaxErrorKeepsTheParsersPosition", "yaml_syntax.yaml", 12,
      "yaml_syntax.yaml:12:9: YAML syntax error: end of map flow not found", nullptr},
     {"MissingPlatformFileIsReportedAtThePlatformKey", "missing_platform_file.yaml", 3,
@@ -619,8 +685,34 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
      "steps[0].repeat.count: expected a whole number from 1 to 10^9, got 0", nullptr},
     {"UnknownPowerStateListsTheStates", "bad_power_state.yaml", 11,
      "steps[0].power.state: expected one of active, standby, retention or off, got sleep", nullptr},
+    {"MpuWriteNeedsAnMpu", "mpu_write_without_mpu.yaml", 5,
+     "steps[0].mpu_write: expected a platform with an mpu: section (mpu_write programs the MPU), got platform two_banks without one", nullptr},
+    {"UnknownMpuRegisterListsTheFlavoursRegisters", "mpu_unknown_register.yaml", 5,
+     "steps[0].mpu_write.reg: expected a register of pmsav7 (CFSR, MMFAR, TYPE, CTRL, RNR, RBAR, RASR, RBAR_A1, RASR_A1, RBAR_A2, RASR_A2, RBAR_A3, RASR_A3), with or without the MPU_ prefix, got RASR_A4 (did you mean RASR_A1?)", nullptr},
+    {"Pmsav8RegisterOnAPmsav7MpuIsRejected", "mpu_v8_register_on_v7.yaml", 5,
+     "steps[0].mpu_write.reg: expected a register of pmsav7", nullptr},
+    {"MpuRegisterAndAddressAreOneArgument", "mpu_reg_and_address.yaml", 5,
+     "steps[0].mpu_write.address: expected one of reg and address, got both", nullptr},
+    {"MpuWriteNeedsItsValue", "mpu_write_without_value.yaml", 5,
+     "steps[0].mpu_write.value: expected an integer from 0 to 0xFFFFFFFF, got nothing (the key is missing)", nullptr},
+    {"MpuValueIsOneWord", "mpu_value_too_large.yaml", 5,
+     "steps[0].mpu_write.value: expected an integer from 0 to 0xFFFFFFFF, got 0x1_0000_0000", nullptr},
+    {"MpuReadExpectIsAWord", "mpu_read_bad_expect.yaml", 5,
+     "steps[0].mpu_read.expect: expected an integer from 0 to 0xFFFFFFFF, got DACCVIOL", nullptr},
+    {"UnknownAccessKindListsTheKinds", "access_bad_kind.yaml", 5,
+     "steps[0].access.kind: expected one of read, write or exec, got fetch", nullptr},
+    {"AccessOfZeroBytesIsRejected", "access_zero_size.yaml", 5,
+     "steps[0].access.size: expected a whole number of bytes from 1 to 65536 (1, 2 or 4: one access; more: one burst), got 0", nullptr},
+    {"AccessPastTheAddressSpaceIsRejected", "access_past_address_space.yaml", 5,
+     "steps[0].access.addr: expected an access that ends at or below 2^32, got 0xFFFFFFFE + 4 bytes", nullptr},
+    {"AccessPrivilegedIsAFlag", "access_privileged_not_flag.yaml", 5,
+     "steps[0].access.privileged: expected true or false, got 0", nullptr},
+    {"AccessNeedsItsAddress", "access_without_addr.yaml", 5,
+     "steps[0].access.addr: expected an address (an integer below 2^32, e.g. 0x20000000), got nothing (the key is missing)", nullptr},
+    {"FaultDomainIsASixteenBitId", "fault_domain_too_large.yaml", 6,
+     "steps[1].expect.fault.domain: expected a domain id from 0 (the runtime) to 65535, got 70000", nullptr},
     {"StepWithTwoKeysIsRejected", "step_with_two_keys.yaml", 11,
-     "steps[0]: expected a map with one key naming the step (alloc, free, realloc, read, write, mark, release, seal, repeat, random_workload, wait, dma, power, check, expect), got a map of 2 keys", nullptr},
+     "steps[0]: expected a map with one key naming the step (alloc, free, realloc, read, write, mark, release, seal, repeat, random_workload, wait, dma, power, check, expect, mpu_write, mpu_read, access), got a map of 2 keys", nullptr},
     {"BlockNameMustBeAnIdentifier", "bad_block_name.yaml", 11,
      "steps[0].alloc.as: expected a name of letters, digits and '_' that does not start with a digit, got 1buf", nullptr},
     {"SealTakesNoArguments", "seal_with_arguments.yaml", 11,
