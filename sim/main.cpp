@@ -4,9 +4,11 @@
 //   emsim bench memsys [--json]
 //   emsim bench runtime [--json]
 //   emsim bench host [--json]
+//   emsim bench mpu [--json]
 // Exit status: 0 success, 1 a run or expectation failed, 2 bad input (platform, scenario, CLI).
 #include "sim/bench_host.h"
 #include "sim/bench_memsys.h"
+#include "sim/bench_mpu.h"
 #include "sim/bench_pools.h"
 #include "sim/bench_tlsf.h"
 #include "sim/config_error.h"
@@ -96,16 +98,16 @@ int run_platform(const std::vector<std::string>& args) {
 }
 
 int run_bench(const std::vector<std::string>& args) {
-    po::options_description options("emsim bench {memsys|runtime|host} options");
+    po::options_description options("emsim bench {memsys|runtime|host|mpu} options");
     bool json = false;
     uint64_t transactions = 400000;
     options.add_options()("help,h", "show this help")("json", po::bool_switch(&json),
                                                       "print one JSON object (the default too)")(
         "transactions", po::value<uint64_t>(&transactions)->default_value(400000),
-        "memsys: simulated transactions per run");
+        "memsys, mpu: simulated transactions per run");
     std::string which;
     int status = 0;
-    if (!parse_subcommand(args, options, which, "usage: emsim bench {memsys|runtime|host} [--json]\n",
+    if (!parse_subcommand(args, options, which, "usage: emsim bench {memsys|runtime|host|mpu} [--json]\n",
                           status))
         return status;
     (void)json; // JSON is the only output format; the flag documents intent in scripts
@@ -126,8 +128,14 @@ int run_bench(const std::vector<std::string>& args) {
         std::cout << emsim::bench_memsys(o).dump(2) << "\n";
         return 0;
     }
+    if (which == "mpu") {
+        emsim::MpuBenchOptions o;
+        o.transactions = transactions;
+        std::cout << emsim::bench_mpu(o).dump(2) << "\n";
+        return 0;
+    }
     throw emsim::ConfigError("command line", 0, 0,
-                             "bench: expected memsys, runtime or host, got '" + which + "'");
+                             "bench: expected memsys, runtime, host or mpu, got '" + which + "'");
 }
 
 } // namespace
@@ -142,7 +150,7 @@ int sc_main(int argc, char* argv[]) {
                          "commands:\n"
                          "  run SCENARIO [options]          run a scenario, write its traces\n"
                          "  platform FILE [options]         run a short workload on a platform\n"
-                         "  bench memsys|runtime|host       benchmarks, JSON on stdout\n";
+                         "  bench memsys|runtime|host|mpu   benchmarks, JSON on stdout\n";
             return args.empty() ? 2 : 0;
         }
         const std::string command = args[0];

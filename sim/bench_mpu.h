@@ -1,0 +1,28 @@
+#pragma once
+// `emsim bench mpu`: what memory protection costs, for PMSAv7 (8 regions, a Cortex-M3/M4) and
+// PMSAv8 (8 regions, a Cortex-M33):
+//  - switch_cycles: simulated cycles of one domain switch between two domains of 6 regions each
+//    (the runtime's MPU driver loading a precomputed image with timed register stores through
+//    the MPU model; the platform's register_cycles = 1),
+//  - plan_waste / naive_waste: bytes the MPU grants beyond what was asked, summed over a standard
+//    set of 20 partitions from a firmware memory map (STANDARD_PARTITIONS in bench_mpu.cpp, with
+//    where each size comes from), planned by the runtime's MpuPlanner versus each partition
+//    rounded up to one power-of-two region; target plan/naive <= 0.25,
+//  - lt_mpu_ratio: LT transactions per second of wall time through the MPU (enabled, 6 regions)
+//    divided by the same traffic without an MPU, measured in one run; target >= 0.8.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+
+namespace emsim {
+
+struct MpuBenchOptions {
+    uint64_t transactions = 400000; ///< per LT run
+    uint32_t repetitions = 5;       ///< LT runs per side; the ratio uses the medians
+    uint32_t switches = 1000;       ///< domain switches simulated (alternating A, B)
+};
+
+nlohmann::json bench_mpu(const MpuBenchOptions& options = {});
+
+} // namespace emsim
