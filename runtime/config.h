@@ -56,3 +56,40 @@ extern "C" void emsim_rt_assert_failed(const char* expr, const char* file, int l
 #ifndef EMSIM_RT_POWER_MAX_REGIONS
 #define EMSIM_RT_POWER_MAX_REGIONS 16
 #endif
+
+/// EMSIM_RT_MAX_PARTITIONS: partitions a PartitionManager holds at once (live ones; a terminated
+/// partition's slot is reused). Each slot embeds a TlsfHeap object (about 1.3 KiB, mostly TLSF's
+/// observed-cost tables): 8 covers an ARINC-653-style split of an MCU's SRAM.
+#ifndef EMSIM_RT_MAX_PARTITIONS
+#define EMSIM_RT_MAX_PARTITIONS 8
+#endif
+
+/// EMSIM_RT_MAX_DOMAINS: requesters a PartitionManager knows (rights are one bit per domain in
+/// a 32-bit mask, so at most 32) and isolation domains an IsolationManager holds. Each domain
+/// costs the IsolationManager one MpuImage (about 140 bytes).
+#ifndef EMSIM_RT_MAX_DOMAINS
+#define EMSIM_RT_MAX_DOMAINS 16
+#endif
+
+/// EMSIM_RT_PARTITION_MAX_BLOCKS: live allocations a PartitionManager tracks (owner, partition
+/// and size of each, 12 bytes a block), across all partitions. free_in_partition() scans them.
+#ifndef EMSIM_RT_PARTITION_MAX_BLOCKS
+#define EMSIM_RT_PARTITION_MAX_BLOCKS 64
+#endif
+
+/// EMSIM_RT_PARTITION_QUEUE: pending requests the partition scheduler queues.
+#ifndef EMSIM_RT_PARTITION_QUEUE
+#define EMSIM_RT_PARTITION_QUEUE 16
+#endif
+
+/// EMSIM_RT_ISOLATED_REGIONS: isolated allocations an IsolationManager tracks (each is one MPU
+/// request in the image of its owner and of each peer).
+#ifndef EMSIM_RT_ISOLATED_REGIONS
+#define EMSIM_RT_ISOLATED_REGIONS 32
+#endif
+
+/// EMSIM_RT_ACCESS_LOG_ENTRIES: entries of the IsolationManager's access log (a ring: the newest
+/// are kept and `dropped` counts the overwritten ones). 32 x 16 bytes.
+#ifndef EMSIM_RT_ACCESS_LOG_ENTRIES
+#define EMSIM_RT_ACCESS_LOG_ENTRIES 32
+#endif
