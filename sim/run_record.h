@@ -85,12 +85,47 @@ struct BankTotals {
 /// Allocator statistics at the end of the run, as name -> number (bytes, counts, fractions).
 using AllocatorStats = std::map<std::string, double>;
 
-/// The MPU's part of a run (platform `mpu:` section): its configuration and end-of-run counters.
+/// One switch_domain: the MPU image of `to` loaded by register stores on the bus.
+struct DomainSwitchRecord {
+    uint64_t step = 0; ///< 1-based top-level step
+    uint64_t start_cycle = 0;
+    uint64_t end_cycle = 0;
+    std::string from; ///< domain names; "kernel" for none
+    std::string to;
+    uint32_t stores = 0;
+    std::string result; ///< "ok" or an RtStatus name
+};
+
+/// One entry of the isolation manager's access log (a bounded ring), oldest first.
+struct AccessLogRecord {
+    std::string domain;
+    uint64_t address = 0;
+    uint32_t size_bytes = 0;
+    std::string kind; ///< "read", "write", "execute" or "data" (a fault does not tell)
+    bool allowed = false;
+};
+
+/// A domain and its partition terminated by the MemManage handler.
+struct TerminationRecord {
+    uint64_t step = 0;
+    uint64_t cycle = 0;
+    std::string domain;
+    std::string partition; ///< empty when the domain had none attached
+};
+
+/// The MPU's part of a run (platform `mpu:` section): its configuration and end-of-run counters,
+/// and, when the scenario uses isolation domains, the switches, terminations and access log.
 struct MpuRunRecord {
     std::string flavour;    ///< "pmsav7" or "pmsav8"
     uint32_t regions = 0;
     std::string fault_policy;
     std::map<std::string, uint64_t> stats; ///< MpuStats by field name (checked, denied, ...)
+    bool isolation = false; ///< the scenario declared domains or partitions
+    std::map<std::string, uint64_t> isolation_stats; ///< IsolationStats and handler counters
+    std::vector<DomainSwitchRecord> switches;
+    std::vector<TerminationRecord> terminations;
+    std::vector<AccessLogRecord> access_log;
+    uint64_t access_log_dropped = 0;
 };
 
 struct RunRecord {

@@ -7,6 +7,7 @@
 #include "runtime/tiered_pool.h"
 #include "runtime/tlsf_heap.h"
 #include "sim/config_error.h"
+#include "sim/mpu_host.h"
 #include "sim/runtime_assert.h"
 
 #include <algorithm>
@@ -457,12 +458,13 @@ void RuntimeHost::user_data(const Step& step, bool write) {
         name = step.block;
     }
     begin_op(step, write ? "write" : "read", "", name, bytes);
-    // A CPU copy loop: word accesses, then the tail bytes.
+    // A CPU copy loop: word accesses, then the tail bytes. A denied word stops it: the core
+    // takes MemManage there.
     uint64_t offset = 0;
-    for (; offset + 4 <= bytes; offset += 4)
+    for (; offset + 4 <= bytes && !m_op_mpu_faults; offset += 4)
         write ? bus_write(base + static_cast<Address>(offset), 0xa5a5a5a5u, 4)
               : (void)bus_read(base + static_cast<Address>(offset), 4);
-    for (; offset < bytes; ++offset)
+    for (; offset < bytes && !m_op_mpu_faults; ++offset)
         write ? bus_write(base + static_cast<Address>(offset), 0xa5u, 1)
               : (void)bus_read(base + static_cast<Address>(offset), 1);
     end_op("ok", base, 0);
@@ -547,10 +549,12 @@ void RuntimeHost::run() {
         m_record.faults.push_back(fault);
     });
     set_up_allocators();
+    set_up_isolation();
     for (size_t b = 0; b < m_platform.banks().size(); ++b) note_power_change(b);
     for (const Step& step : m_scenario.steps) {
         ++m_step_index;
         execute(step);
+        service_mpu_fault(step);
     }
     finish();
     set_runtime_assert_handler(nullptr);
@@ -731,7 +735,12 @@ void RuntimeHost::execute(const Step& step) {
     }
     case StepKind::MpuWrite:
     case StepKind::MpuRead:
-    case StepKind::Access: execute_mpu_step(step); break;
+    case StepKind::Access:
+    case StepKind::Domain:
+    case StepKind::Partition:
+    case StepKind::AllocateIsolated:
+    case StepKind::SwitchDomain:
+    case StepKind::AsDomain: execute_mpu_step(step); break;
     case StepKind::Expect:
         for (const Expectation& e : step.expectations) {
             if (e.at_end)

@@ -44,6 +44,7 @@
 namespace emsim {
 
 struct HostedAllocator; // runtime_host.cpp: one allocator of any kind behind one interface
+struct HostedIsolation; // mpu_host.h: partitions, domains and the MemManage handler
 
 class RuntimeHost : public sc_core::sc_module, public BusAccess {
     BlockingInitiator m_port; // first: `out` refers to its socket
@@ -97,6 +98,16 @@ private:
     /// Fills the fault fields every kind shares; makes it an mpu_fault when the MPU denied it.
     void describe_fault(FaultRecord& fault, bool write, unsigned bytes);
     void finish_mpu();
+    void set_up_isolation();
+    /// Runs the runtime's MemManage handler when an MPU fault is pending (mpu_steps.h).
+    void service_mpu_fault(const Step& step);
+    void execute_as_domain(const Step& step);
+    void switch_to(const Step& step, const std::string& to);
+    /// Records `step` as refused because its domain was terminated.
+    void refuse_terminated(const Step& step, const std::string& domain);
+    std::unique_ptr<HostedIsolation> m_isolation;
+    std::vector<DomainSwitchRecord> m_switches;
+    std::vector<TerminationRecord> m_terminations;
 
     HostedAllocator& allocator(const std::string& name);
     /// LT+DMI: serves the access straight from a granted DMI window; false when none covers it.

@@ -61,7 +61,8 @@
 //   power:   {bank: B, state: active | standby | retention | off}
 //   check:   {heap: H}                           runs the allocator's integrity check (timed)
 //   expect:  {...}                               see Expectation; `at: end` defers it
-//   mpu_write, mpu_read, access: the MPU steps, grammar in sim/mpu_steps.h
+//   mpu_write, mpu_read, access, domain, partition, allocate_isolated, switch_domain,
+//   as_domain: the MPU and isolation steps, grammar in sim/mpu_steps.h
 //
 // Expectations (keys of one `expect:` map; several keys = several expectations):
 //   max_latency_cycles: N   {op: alloc?, heap: H?}  every matching op so far (or at end)
@@ -105,7 +106,7 @@
 //   `fault: {kind: ...}` names a FAULT_KIND_NAMES entry; `domain:` a domain id (0 = the
 //   runtime itself); count >= 0 when given.
 //   `result:` is spelled as OpRecord::result spells it: ok, an RtStatus name (NoMemory, ...) or
-//   bus_error or mpu_fault ("Ok" is read as ok); without `at: end` an operation step must come before it.
+//   bus_error, mpu_fault or terminated ("Ok" is read as ok); without `at: end` an operation step must come before it.
 // - Overrides (`--set`), applied to the document before validation, in order:
 //   name, platform (resolved like the key), seed, mode, energy_window_cycles,
 //   allocators[<index or name>].<key>, dma[<index or name>].<key>,
@@ -167,6 +168,7 @@ enum class StepKind {
     Alloc, Free, Realloc, Read, Write, Mark, Release, Seal, Repeat, RandomWorkload,
     Wait, Dma, Power, Check, Expect,
     MpuWrite, MpuRead, Access, // sim/mpu_steps.h
+    Domain, Partition, AllocateIsolated, SwitchDomain, AsDomain, // sim/mpu_steps.h
 };
 
 constexpr EnumName<StepKind> STEP_KIND_NAMES[] = {
@@ -180,6 +182,9 @@ constexpr EnumName<StepKind> STEP_KIND_NAMES[] = {
     {StepKind::Expect, "expect"},
     {StepKind::MpuWrite, "mpu_write"}, {StepKind::MpuRead, "mpu_read"},
     {StepKind::Access, "access"},
+    {StepKind::Domain, "domain"},      {StepKind::Partition, "partition"},
+    {StepKind::AllocateIsolated, "allocate_isolated"},
+    {StepKind::SwitchDomain, "switch_domain"}, {StepKind::AsDomain, "as_domain"},
 };
 
 /// What `expect: {fault: {kind: ...}}` may name: the FaultRecord::kind values of run_record.h.
@@ -237,6 +242,16 @@ struct Step {
     std::optional<uint32_t> expect_value;   ///< mpu_read
     AccessKind access_kind = AccessKind::Read; ///< access (address, bytes: the range)
     std::optional<bool> privileged;         ///< access; absent: privileged (see mpu_steps.h)
+    /// Isolation (mpu_steps.h). domain: the domain's name (domain, allocate_isolated,
+    /// switch_domain `to`, as_domain; "kernel" for none); partition: partition's name.
+    std::string domain;
+    std::string partition;
+    uint8_t security_level = 1;      ///< domain: 0 untrusted, 1 normal, 2 trusted
+    uint8_t isolation = 0;           ///< allocate_isolated: 0 private, 1 shared_ro, 2 shared
+    std::vector<std::string> peers;  ///< allocate_isolated
+    bool read_only = false;          ///< partition rights
+    uint8_t priority = 0;            ///< partition
+    uint32_t quota_bytes = 0;        ///< partition; 0 = none
 };
 
 struct Scenario {

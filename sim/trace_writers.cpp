@@ -220,6 +220,27 @@ Json mpu_json(const MpuRunRecord& mpu) {
     j["regions"] = mpu.regions;
     j["fault_policy"] = mpu.fault_policy;
     j["stats"] = mpu.stats;
+    if (!mpu.isolation)
+        return j;
+    j["isolation_stats"] = mpu.isolation_stats;
+    Json switches = Json::array();
+    for (const DomainSwitchRecord& s : mpu.switches)
+        switches.push_back({{"step", s.step}, {"start_cycle", s.start_cycle},
+                            {"end_cycle", s.end_cycle}, {"cycles", s.end_cycle - s.start_cycle},
+                            {"from", s.from}, {"to", s.to}, {"stores", s.stores},
+                            {"result", s.result}});
+    j["domain_switches"] = switches;
+    Json terminations = Json::array();
+    for (const TerminationRecord& t : mpu.terminations)
+        terminations.push_back({{"step", t.step}, {"cycle", t.cycle}, {"domain", t.domain},
+                                {"partition", t.partition}});
+    j["terminations"] = terminations;
+    Json log = Json::array();
+    for (const AccessLogRecord& a : mpu.access_log)
+        log.push_back({{"domain", a.domain}, {"addr", hex_address(a.address)},
+                       {"size", a.size_bytes}, {"kind", a.kind}, {"allowed", a.allowed}});
+    j["access_log"] = log;
+    j["access_log_dropped"] = mpu.access_log_dropped;
     return j;
 }
 
