@@ -237,7 +237,7 @@ void MpuStepParser::partition(const Entry& kind, const std::vector<Entry>& args,
         if (!b) r.fail(bank->key_node, bank->value, bank->path, "expected one of the banks of platform " + s.platform.name + " (" + cfg::join(names) + "), got undefined bank '" + bank_name + "'" + cfg::suggestion(bank_name, names));
         base = b->base + (offset ? r.unsigned_value(*offset, 0, b->params.size_bytes - 1, "an offset inside bank " + b->name) : 0);
     }
-    if (base % GRANULE) r.expected(where, "a start on a multiple of 32 bytes (the MPU granule), got " + cfg::hex(base));
+    if (base % GRANULE) r.fail(where.key_node, where.value, where.path, "expected a start on a multiple of 32 bytes (the MPU granule), got " + cfg::hex(base));
     const uint64_t end = base + size_bytes;
     bool inside = false;
     for (const BankConfig& b : s.platform.banks) inside = inside || (base >= b.base && end <= b.base + b.params.size_bytes);

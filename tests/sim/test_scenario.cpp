@@ -313,6 +313,57 @@ steps:
     EXPECT_EQ(none.fault_count, 0u) << "count: 0 requires the fault's absence";
 }
 
+TEST(Scenario, IsolationStepsResolveTheirNamesAndDefaults) {
+    const Scenario s = parse_scenario(R"(name: t
+platform: platforms/two_banks_mpu.yaml
+steps:
+  - domain: {name: sensor}
+  - domain: {name: radio, security_level: trusted}
+  - partition: {name: sram, bank: ram1, offset: 0x1000, size: 4096, owner: sensor, quota: 512, priority: 3}
+  - partition: {name: consts, start: 0x20000000, size: 1024, rights: read_only}
+  - allocate_isolated: {domain: sensor, size: 100, isolation: shared_ro, peers: [radio], as: buf}
+  - switch_domain: {to: kernel}
+  - as_domain:
+      domain: radio
+      steps:
+        - allocate_isolated: {size: 64, as: rx}
+        - read: {block: buf, bytes: 8}
+        - access: {addr: 0x20005000, kind: write}
+  - expect: {fault: {kind: mpu_fault, domain: radio}}
+)", DATA_DIR + "/t.yaml");
+    ASSERT_EQ(s.steps.size(), 8u);
+    EXPECT_EQ(s.steps[0].kind, StepKind::Domain);
+    EXPECT_EQ(s.steps[0].domain, "sensor");
+    EXPECT_EQ(s.steps[0].security_level, 1u) << "security_level ? = normal";
+    EXPECT_EQ(s.steps[1].security_level, 2u);
+    const Step& part = s.steps[2];
+    EXPECT_EQ(part.kind, StepKind::Partition);
+    EXPECT_EQ(part.partition, "sram");
+    EXPECT_EQ(part.address, 0x20005000u) << "bank ram1 + offset";
+    EXPECT_EQ(part.bytes, 4096u);
+    EXPECT_EQ(part.domain, "sensor") << "the owner";
+    EXPECT_EQ(part.quota_bytes, 512u);
+    EXPECT_EQ(part.priority, 3u);
+    EXPECT_FALSE(part.read_only) << "rights ? = read_write";
+    EXPECT_TRUE(s.steps[3].read_only);
+    EXPECT_EQ(s.steps[3].address, 0x20000000u);
+    const Step& iso = s.steps[4];
+    EXPECT_EQ(iso.domain, "sensor");
+    EXPECT_EQ(iso.size_bytes, 100u);
+    EXPECT_EQ(iso.isolation, 1u);
+    EXPECT_EQ(iso.peers, std::vector<std::string>{"radio"});
+    EXPECT_EQ(iso.as, "buf");
+    EXPECT_EQ(s.steps[5].domain, "kernel");
+    const Step& as = s.steps[6];
+    EXPECT_EQ(as.domain, "radio");
+    ASSERT_EQ(as.body.size(), 3u);
+    EXPECT_EQ(as.body[0].domain, "radio") << "inside as_domain the domain defaults to its own";
+    EXPECT_EQ(as.body[1].block, "buf");
+    EXPECT_EQ(as.body[1].heap, "sram") << "an isolated block's heap is its partition";
+    EXPECT_FALSE(as.body[2].privileged) << "the host makes it unprivileged inside as_domain";
+    EXPECT_EQ(s.steps[7].expectations.at(0).domain, 2u) << "a domain name filter is its id";
+}
+
 TEST(Scenario, Pmsav8RegistersAreNamedByThePmsav8Table) {
     const Scenario s = parse_scenario(R"(name: t
 platform: platforms/two_banks_mpu.yaml
@@ -711,6 +762,58 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
      "steps[0].access.addr: expected an address (an integer below 2^32, e.g. 0x20000000), got nothing (the key is missing)", nullptr},
     {"FaultDomainIsASixteenBitId", "fault_domain_too_large.yaml", 6,
      "steps[1].expect.fault.domain: expected a domain defined by an earlier domain step, or a domain id from 0 (the runtime) to 65535, got 70000", nullptr},
+    {"AsDomainAllocatesForAnother", "as_domain_allocates_for_another.yaml", 10,
+     "steps[2].as_domain.steps[0].allocate_isolated.domain: expected the domain this as_domain runs as (a), got b", nullptr},
+    {"AsDomainNested", "as_domain_nested.yaml", 10,
+     "steps[2].as_domain.steps[0].as_domain: expected as_domain outside another as_domain, got it inside as_domain a", nullptr},
+    {"AsDomainRunsAlloc", "as_domain_runs_alloc.yaml", 9,
+     "steps[1].as_domain.steps[0].seal: expected a step a domain runs (access, read, write, allocate_isolated, wait or expect), got seal", nullptr},
+    {"DomainBadSecurityLevel", "domain_bad_security_level.yaml", 5,
+     "steps[0].domain.security_level: expected one of untrusted, normal or trusted, got high", nullptr},
+    {"DomainDefinedTwice", "domain_defined_twice.yaml", 6,
+     "steps[1].domain.name: expected a name no other domain has, got a", nullptr},
+    {"DomainInsideRepeat", "domain_inside_repeat.yaml", 5,
+     "steps[0].repeat.steps[0].domain: expected domain at the top level of steps (it is created once), got it inside another step", nullptr},
+    {"DomainNamedKernel", "domain_named_kernel.yaml", 5,
+     "steps[0].domain.name: expected a domain name other than kernel (kernel names no domain), got kernel", nullptr},
+    {"DomainWithoutMpu", "domain_without_mpu.yaml", 5,
+     "steps[0].domain: expected a platform with an mpu: section (domain uses the MPU), got platform two_banks without one", nullptr},
+    {"FreeIsolatedBlock", "free_isolated_block.yaml", 8,
+     "steps[3].free.block: expected a block bound by an alloc with as:, got 'x', an isolated block (it is released only by its domain's termination)", nullptr},
+    {"IsolatedBadIsolation", "isolated_bad_isolation.yaml", 6,
+     "steps[1].allocate_isolated.isolation: expected one of private, shared_ro or shared, got public", nullptr},
+    {"IsolatedPeersNotAList", "isolated_peers_not_a_list.yaml", 7,
+     "steps[2].allocate_isolated.peers: expected a list of domain names, got b", nullptr},
+    {"IsolatedUndefinedDomain", "isolated_undefined_domain.yaml", 6,
+     "steps[1].allocate_isolated.domain: expected a domain defined by an earlier domain step (a), got undefined domain 'b' (did you mean a?)", nullptr},
+    {"IsolatedWithoutDomain", "isolated_without_domain.yaml", 6,
+     "steps[1].allocate_isolated.domain: expected a domain defined by an earlier domain step, got nothing (the key is missing)", nullptr},
+    {"IsolatedZeroSize", "isolated_zero_size.yaml", 6,
+     "steps[1].allocate_isolated.size: expected a whole number of bytes from 1 to 2^31, got 0", nullptr},
+    {"PartitionBadRights", "partition_bad_rights.yaml", 5,
+     "steps[0].partition.rights: expected one of read_write or read_only, got rwx", nullptr},
+    {"PartitionDefinedTwice", "partition_defined_twice.yaml", 6,
+     "steps[1].partition.name: expected a name no other partition has, got p", nullptr},
+    {"PartitionMisalignedStart", "partition_misaligned_start.yaml", 6,
+     "steps[1].partition.start: expected a start on a multiple of 32 bytes (the MPU granule), got 0x20000010", nullptr},
+    {"PartitionOffsetWithStart", "partition_offset_with_start.yaml", 5,
+     "steps[0].partition.offset: expected offset only with bank, got it with start", nullptr},
+    {"PartitionOutsideBanks", "partition_outside_banks.yaml", 5,
+     "steps[0].partition.size: expected a partition inside one bank, got [0x20003C00, 0x20004400)", nullptr},
+    {"PartitionPriorityTooLarge", "partition_priority_too_large.yaml", 5,
+     "steps[0].partition.priority: expected a whole number from 0 to 255 (larger is served first), got 300", nullptr},
+    {"PartitionSizeNotGranule", "partition_size_not_granule.yaml", 6,
+     "steps[1].partition.size: expected a whole number of bytes from 32 to 2^32, a multiple of 32 (the MPU granule), got 100", nullptr},
+    {"PartitionStartAndBank", "partition_start_and_bank.yaml", 5,
+     "steps[0].partition.bank: expected one of start and bank (+ offset), got both", nullptr},
+    {"PartitionUndefinedBank", "partition_undefined_bank.yaml", 5,
+     "steps[0].partition.bank: expected one of the banks of platform two_banks_mpu (ram0, ram1), got undefined bank 'ram9' (did you mean ram0?)", nullptr},
+    {"PartitionUndefinedOwner", "partition_undefined_owner.yaml", 5,
+     "steps[0].partition.owner: expected a domain defined by an earlier domain step (none is defined), got undefined domain 'b'", nullptr},
+    {"PartitionZeroQuota", "partition_zero_quota.yaml", 6,
+     "steps[1].partition.quota: expected a whole number of bytes from 1 to 2^32 - 1 (leave it out for no quota), got 0", nullptr},
+    {"SwitchDomainUndefined", "switch_domain_undefined.yaml", 6,
+     "steps[1].switch_domain.to: expected a domain defined by an earlier domain step or kernel (a), got undefined domain 'b' (did you mean a?)", nullptr},
     {"StepWithTwoKeysIsRejected", "step_with_two_keys.yaml", 11,
      "steps[0]: expected a map with one key naming the step (alloc, free, realloc, read, write, mark, release, seal, repeat, random_workload, wait, dma, power, check, expect, mpu_write, mpu_read, access, domain, partition, allocate_isolated, switch_domain, as_domain), got a map of 2 keys", nullptr},
     {"BlockNameMustBeAnIdentifier", "bad_block_name.yaml", 11,
