@@ -1,9 +1,11 @@
 #pragma once
 // `emsim bench mpu`: what memory protection costs, for PMSAv7 (8 regions, a Cortex-M3/M4) and
 // PMSAv8 (8 regions, a Cortex-M33):
-//  - switch_cycles: simulated cycles of one domain switch between two domains of 6 regions each
-//    (the runtime's MPU driver loading a precomputed image with timed register stores through
-//    the MPU model; the platform's register_cycles = 1),
+//  - switch_cycles: simulated cycles of the runtime's switch_domain between two domains of 6
+//    regions each, run as scenario steps on the runtime host (the isolation manager's compute,
+//    charged per the cpu section, plus its timed register stores through the MPU model, at
+//    register_cycles = 1); switch_bus_cycles: the register stores alone (rt::apply on a bare core),
+//
 //  - plan_waste / naive_waste: bytes the MPU grants beyond what was asked, summed over a standard
 //    set of 20 partitions from a firmware memory map (STANDARD_PARTITIONS in bench_mpu.cpp, with
 //    where each size comes from), planned by the runtime's MpuPlanner versus each partition
