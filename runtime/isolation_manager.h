@@ -143,9 +143,12 @@ public:
     /// Makes `partition` the source of `domain`'s isolated allocations (replacing any earlier
     /// one; allocations already made stay where they are). InvalidRegion: no such domain or
     /// partition. AccessDenied: the domain is not among the partition's allocators, or the
-    /// partition is not writable. O(1).
+    /// partition is not writable. Unsupported: the partition manager checks ranges for another
+    /// MPU architecture than this manager plans for. O(1).
     RtStatus attach_partition(DomainId domain, PartitionId partition) {
         m_meter.begin();
+        if (m_parts.params().arch != m_planner.config().arch)
+            return RtStatus::Unsupported;
         if (!live(domain))
             return RtStatus::InvalidRegion;
         const Result<PartitionInfo> info = m_parts.info(partition);
@@ -453,6 +456,51 @@ public:
                 IsolatedGeometry{uint32_t((size_bytes + g - 1) / g * g), uint32_t(p)}};
     }
 
+    /// The O(n) walk for tests and the fault handler: Ok iff every live allocation's owner is a
+    /// live domain, its peers are live domains, and it is a live block of that owner in a live
+    /// partition; every live domain's image equals a fresh plan of its request list (the empty
+    /// image if that plan fails: a degraded domain) and every terminated domain's is empty; and
+    /// the partition
+    /// manager's check_integrity() passes. Corrupt otherwise. O(regions * blocks + domains *
+    /// plan) plus the partitions' walk.
+    RtStatus check_integrity() {
+        for (uint32_t i = 0; i < MAX_REGIONS; ++i) {
+            if (!m_region_live[i])
+                continue;
+            const IsolatedRegion& r = m_regions[i];
+            if (!live(r.owner))
+                return RtStatus::Corrupt;
+            for (uint32_t d = 0; d < 32; ++d)
+                if ((r.peers & (1u << d)) != 0 && !live(DomainId(uint8_t(d))))
+                    return RtStatus::Corrupt;
+            bool tracked = false;
+            for (uint32_t k = 0; k < m_parts.block_count() && !tracked; ++k) {
+                const PartitionBlock b = m_parts.block(k);
+                tracked = b.address == r.start && b.owner == r.owner &&
+                          b.partition == r.partition && b.size_bytes == r.size_bytes;
+            }
+            if (!tracked)
+                return RtStatus::Corrupt;
+        }
+        for (uint32_t d = 0; d < m_domain_count; ++d) {
+            const Domain& dom = m_domains[d];
+            if (!dom.live) {
+                if (dom.regions_used != 0 || !same_image(dom.image, m_empty_image))
+                    return RtStatus::Corrupt;
+                continue;
+            }
+            MpuRequest reqs[MpuPlanner::MAX_REQUESTS];
+            const uint32_t n = requests(DomainId(uint8_t(d)), reqs, MpuPlanner::MAX_REQUESTS);
+            if (n > MpuPlanner::MAX_REQUESTS)
+                return RtStatus::Corrupt;
+            // A failed plan leaves the empty image in m_scratch: what a degraded domain holds.
+            m_planner.plan(reqs, n, m_scratch);
+            if (!same_image(dom.image, m_scratch))
+                return RtStatus::Corrupt;
+        }
+        return m_parts.check_integrity();
+    }
+
     const IsolationStats& stats() const { return m_stats; }
     const MpuConfig& mpu_config() const { return m_planner.config(); }
     Partitions& partitions() { return m_parts; }
@@ -468,6 +516,17 @@ private:
         PartitionId partition{};
         MpuImage image{};
     };
+
+    static bool same_image(const MpuImage& a, const MpuImage& b) {
+        if (a.arch != b.arch || a.first_region != b.first_region || a.window != b.window ||
+            a.used != b.used || a.ctrl != b.ctrl || a.mair0 != b.mair0)
+            return false;
+        for (uint32_t j = 0; j < a.window && j < MpuImage::MAX_REGIONS; ++j)
+            if (a.region[j].rbar != b.region[j].rbar ||
+                a.region[j].rasr_or_rlar != b.region[j].rasr_or_rlar)
+                return false;
+        return true;
+    }
 
     static MpuConfig exact(MpuConfig c) {
         c.exact_only = true;

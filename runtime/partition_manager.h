@@ -16,9 +16,9 @@
 // platform's architecture:
 //   - start or size not a multiple of 32 bytes                     -> InvalidAlignment
 //   - PMSAv7: no exact cover with <= regions_per_partition regions -> InvalidRegion
-//     (e.g. [0x20000020, +0x1000) needs more than 2 regions of power-of-two blocks and
-//     subregions; [0x20000000, +0x3000) needs 2: 8 KiB + 4 KiB, or one 16 KiB region with 2
-//     subregions disabled)
+//     (e.g. [0x20000020, +0x1000) needs 4 regions; [0x20000000, +0x3000) needs 1, a 16 KiB
+//     region with subregions 6 and 7 disabled; [0x20006000, +0x3000) crosses a 32 KiB boundary
+//     at an 8 KiB offset and needs 2, 8 KiB + 4 KiB)
 //   - PMSAv8: any 32-byte-aligned range is one region, so only the alignment rule refuses.
 // The planner's scratch (7.8 KiB) is a member: keep the manager static on a target.
 //
@@ -83,7 +83,8 @@ struct PartitionManagerParams {
     uint8_t regions_per_partition = 2; ///< 1..16: regions an exact cover of one partition may use
     /// Heap of each partition; the control structure takes the first
     /// 12 + 4 * FL + 4 * FL * 2^sl_log2 + 8 bytes (FL = max_block_log2 - sl_log2 - 2): 416 with
-    /// these defaults, whose blocks are < 64 KiB.
+    /// these defaults, whose blocks are < 64 KiB: a partition larger than 64 KiB + 416 B needs a
+    /// larger max_block_log2 (create_partition refuses it with InvalidRegion otherwise).
     TlsfParams heap{3, 16, 16, 1};
 };
 
@@ -397,6 +398,56 @@ public:
     Heap* heap_of(PartitionId partition) {
         const uint32_t slot = live_slot(partition);
         return slot == MAX_PARTITIONS ? nullptr : &heap(slot);
+    }
+
+    /// The O(n) walk for tests and the fault handler: Ok iff no two live partitions overlap,
+    /// every live block lies inside its (live) partition past the heap's control structure, the
+    /// per-partition and per-domain byte counts equal the sums over the blocks, and every live
+    /// heap passes its own check_integrity(); Corrupt otherwise (or the heap's status).
+    /// O(partitions^2 + blocks * domains + heap walks).
+    RtStatus check_integrity() {
+        m_meter.begin();
+        for (uint32_t a = 0; a < MAX_PARTITIONS; ++a) {
+            const Slot& x = m_slot[a];
+            if (!x.live)
+                continue;
+            for (uint32_t b = a + 1; b < MAX_PARTITIONS; ++b) {
+                m_meter.add();
+                const Slot& y = m_slot[b];
+                if (y.live && uint64_t(x.start) < uint64_t(y.start) + y.size_bytes &&
+                    uint64_t(y.start) < uint64_t(x.start) + x.size_bytes)
+                    return RtStatus::Corrupt;
+            }
+            uint32_t blocks = 0;
+            uint64_t bytes = 0;
+            for (uint32_t d = 0; d < MAX_DOMAINS; ++d) {
+                uint64_t by_domain = 0;
+                for (uint32_t i = 0; i < m_block_count; ++i) {
+                    m_meter.add();
+                    const Block& k = m_blocks[i];
+                    if (k.slot != a || k.owner != d)
+                        continue;
+                    if (k.address < x.start + heap(a).control_size_bytes() ||
+                        uint64_t(k.address) + k.size_bytes > uint64_t(x.start) + x.size_bytes)
+                        return RtStatus::Corrupt;
+                    by_domain += k.size_bytes;
+                    ++blocks;
+                }
+                if (by_domain != m_used_bytes[a][d])
+                    return RtStatus::Corrupt;
+                bytes += by_domain;
+            }
+            if (blocks != x.live_blocks || bytes != x.payload_bytes)
+                return RtStatus::Corrupt;
+            const RtStatus h = heap(a).check_integrity();
+            if (h != RtStatus::Ok)
+                return h;
+        }
+        for (uint32_t i = 0; i < m_block_count; ++i)
+            if (m_blocks[i].slot >= MAX_PARTITIONS || !m_slot[m_blocks[i].slot].live ||
+                m_blocks[i].owner >= MAX_DOMAINS)
+                return RtStatus::Corrupt;
+        return RtStatus::Ok;
     }
 
     const PartitionStats& stats() const { return m_stats; }

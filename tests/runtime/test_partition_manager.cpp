@@ -66,6 +66,10 @@ TEST_F(PartitionManagerTest, RefusesBadSizesAndMisalignment) {
     EXPECT_EQ(pm.create_partition(0xFFFFF000u, 0x2000, rw(1), 0).status, RtStatus::InvalidRegion);
     // Exactly coverable but too small for the heap's control structure + a block + sentinel.
     EXPECT_EQ(pm.create_partition(TARGET_BASE, 256, rw(1), 0).status, RtStatus::InvalidRegion);
+    // One 128 KiB region, but a block of the default heap (max_block_log2 16) is < 64 KiB.
+    // (Refused before the heap touches memory: the arena is only 64 KiB.)
+    EXPECT_EQ(pm.create_partition(TARGET_BASE, 128 * 1024, rw(1), 0).status,
+              RtStatus::InvalidRegion);
     EXPECT_EQ(pm.stats().created, 0u);
 }
 
@@ -73,28 +77,25 @@ TEST_F(PartitionManagerTest, RefusesBadSizesAndMisalignment) {
 // one with 1..7, and two 256 B regions for the 32 B granules at both ends).
 TEST_F(PartitionManagerTest, Pmsav7RefusesRangesWithoutAnExactCoverInBudget) {
     const Address odd = TARGET_BASE + 0x8020;
-    {
-        Manager pm(mem, params(MpuArch::Pmsav7, 2));
-        EXPECT_EQ(pm.create_partition(odd, 4096, rw(1), 0).status, RtStatus::InvalidRegion);
-        // 12 KiB at a 16 KiB boundary is one region with 2 subregions off: accepted in budget 1.
-        Manager one(mem, params(MpuArch::Pmsav7, 1));
-        const Result<PartitionId> p = one.create_partition(TARGET_BASE, 0x3000, rw(1), 0);
-        ASSERT_TRUE(p.ok());
-        EXPECT_EQ(one.info(p.value).value.mpu_regions, 1u);
-        // 12 KiB at an 8 KiB (not 16 KiB) boundary needs 8 KiB + 4 KiB: refused in budget 1.
-        EXPECT_EQ(one.create_partition(TARGET_BASE + 0x6000, 0x3000, rw(1), 0).status,
-                  RtStatus::InvalidRegion);
-    }
-    {
-        Manager pm(mem, params(MpuArch::Pmsav7, 3));
-        EXPECT_EQ(pm.create_partition(odd, 4096, rw(1), 0).status, RtStatus::InvalidRegion);
-    }
-    {
-        Manager pm(mem, params(MpuArch::Pmsav7, 4));
+    for (uint8_t budget = 1; budget <= 5; ++budget) {
+        Manager pm(mem, params(MpuArch::Pmsav7, budget));
         const Result<PartitionId> p = pm.create_partition(odd, 4096, rw(1), 0);
-        ASSERT_TRUE(p.ok());
-        EXPECT_EQ(pm.info(p.value).value.mpu_regions, 4u);
+        if (budget < 4) {
+            EXPECT_EQ(p.status, RtStatus::InvalidRegion) << int(budget);
+            EXPECT_EQ(pm.stats().created, 0u);
+        } else {
+            ASSERT_TRUE(p.ok()) << int(budget);
+            EXPECT_EQ(pm.info(p.value).value.mpu_regions, 4u);
+        }
     }
+    // 12 KiB at a 16 KiB boundary is one region with 2 subregions off: accepted in budget 1;
+    // at an 8 KiB offset across a 32 KiB boundary it needs 8 KiB + 4 KiB: refused in budget 1.
+    Manager one(mem, params(MpuArch::Pmsav7, 1));
+    const Result<PartitionId> p = one.create_partition(TARGET_BASE, 0x3000, rw(1), 0);
+    ASSERT_TRUE(p.ok());
+    EXPECT_EQ(one.info(p.value).value.mpu_regions, 1u);
+    EXPECT_EQ(one.create_partition(TARGET_BASE + 0x6000, 0x3000, rw(1), 0).status,
+              RtStatus::InvalidRegion);
 }
 
 TEST_F(PartitionManagerTest, Pmsav8AcceptsAny32ByteRangeAndRefusesTheRest) {
@@ -248,6 +249,16 @@ TEST_F(PartitionManagerTest, TerminateReleasesHeapCancelsRequestsAndOthersKeepRu
     EXPECT_EQ(pm.info(again.value).value.live_blocks, 0u);
 }
 
+TEST_F(PartitionManagerTest, CheckIntegrityFindsABrokenHeap) {
+    Manager pm(mem, params(MpuArch::Pmsav7));
+    const PartitionId p = pm.create_partition(TARGET_BASE, 4096, rw(1), 0).value;
+    const Result<Address> b = pm.allocate_in_partition(p, D0, 64);
+    ASSERT_TRUE(b.ok());
+    EXPECT_EQ(pm.check_integrity(), RtStatus::Ok);
+    mem.store32(b.value - 4, 0xFFFFFFF0u); // the block's size word, as an overflow below it would
+    EXPECT_NE(pm.check_integrity(), RtStatus::Ok);
+}
+
 TEST_F(PartitionManagerTest, TableFullIsQuotaExceeded) {
     Manager pm(mem, params(MpuArch::Pmsav8, 1));
     for (uint32_t i = 0; i < Manager::MAX_PARTITIONS; ++i)
@@ -292,6 +303,7 @@ void check_invariants(Manager& pm) {
     }
     for (size_t i = 0; i < live.size(); ++i)
         ASSERT_EQ(payload[i], live[i].payload_bytes);
+    ASSERT_EQ(pm.check_integrity(), RtStatus::Ok);
 }
 
 TEST_F(PartitionManagerTest, RandomizedOperationsKeepTheInvariants) {
