@@ -103,8 +103,8 @@
 //   max_latency_cycles, `heap:` is also heap_free_min's subject (required there), `bank:`
 //   filters energy_max_uj; a filter without its expectation is an error. `op:` is one of alloc,
 //   free, realloc, read, write, mark, release, seal, check. `no_faults:` must be true.
-//   `fault: {kind: ...}` names a FAULT_KIND_NAMES entry; `domain:` a domain id (0 = the
-//   runtime itself); count >= 0 when given.
+//   `fault: {kind: ...}` names a FAULT_KIND_NAMES entry; `domain:` a domain defined by an
+//   earlier domain step, or a domain id (0 = the runtime itself); count >= 0 when given.
 //   `result:` is spelled as OpRecord::result spells it: ok, an RtStatus name (NoMemory, ...) or
 //   bus_error, mpu_fault or terminated ("Ok" is read as ok); without `at: end` an operation step must come before it.
 // - Overrides (`--set`), applied to the document before validation, in order:
