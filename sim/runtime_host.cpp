@@ -700,7 +700,10 @@ void RuntimeHost::execute(const Step& step) {
         break;
     case StepKind::Repeat:
         for (uint64_t i = 0; i < step.count; ++i)
-            for (const Step& inner : step.body) execute(inner);
+            for (const Step& inner : step.body) {
+                execute(inner);
+                service_mpu_fault(inner);
+            }
         break;
     case StepKind::RandomWorkload: execute_random_workload(step); break;
     case StepKind::Wait: m_port.advance(sc_time::from_value(step.wait_ps)); break;

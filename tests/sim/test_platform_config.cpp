@@ -521,6 +521,8 @@ const BrokenFile BROKEN_FILES[] = {
      "mpu.check_cylces: unknown key (did you mean check_cycles?); expected one of flavour, regions, check_cycles, register_cycles, fault_policy"},
     {"MpuRegisterCostBeyondTheTimeBaseIsRejected", "mpu_register_cycles_too_large.yaml", 7,
      "mpu.register_cycles: expected a whole number of cycles from 0 to 10^9, got 2000000000"},
+    {"NegativeMpuCheckCyclesAreRejected", "mpu_negative_check_cycles.yaml", 7,
+     "mpu.check_cycles: expected a whole number of cycles from 0 to 10^9, got -1"},
     {"MpuSectionMustBeAMap", "mpu_not_a_map.yaml", 5,
      "mpu: expected a map with keys flavour, regions, check_cycles, register_cycles, fault_policy, got pmsav7"},
 };
