@@ -108,8 +108,7 @@ void RuntimeHost::execute_mpu_step(const Step& step) {
                 m_isolation->domain_names.resize(rt::domain_index(d.value) + 1);
             m_isolation->domain_names[rt::domain_index(d.value)] = step.domain;
         }
-        end_op(status_text(d.status), d.ok() ? attribute_id(d.value) : 0,
-               m_isolation->isolation->last_op_steps());
+        end_op(status_text(d.status), 0, m_isolation->isolation->last_op_steps());
         break;
     }
     case StepKind::Partition: {
