@@ -5,9 +5,11 @@
 //   emsim bench runtime [--json]
 //   emsim bench host [--json]
 //   emsim bench power [--json] [--scenario FILE]
+//   emsim bench mpu [--json]
 // Exit status: 0 success, 1 a run or expectation failed, 2 bad input (platform, scenario, CLI).
 #include "sim/bench_host.h"
 #include "sim/bench_memsys.h"
+#include "sim/bench_mpu.h"
 #include "sim/bench_pools.h"
 #include "sim/bench_power.h"
 #include "sim/bench_tlsf.h"
@@ -98,20 +100,20 @@ int run_platform(const std::vector<std::string>& args) {
 }
 
 int run_bench(const std::vector<std::string>& args) {
-    po::options_description options("emsim bench {memsys|runtime|host|power} options");
+    po::options_description options("emsim bench {memsys|runtime|host|power|mpu} options");
     bool json = false;
     uint64_t transactions = 400000;
     std::string power_scenario = emsim::default_power_bench_scenario();
     options.add_options()("help,h", "show this help")("json", po::bool_switch(&json),
                                                       "print one JSON object (the default too)")(
         "transactions", po::value<uint64_t>(&transactions)->default_value(400000),
-        "memsys: simulated transactions per run")(
+        "memsys, mpu: simulated transactions per run")(
         "scenario", po::value<std::string>(&power_scenario),
         "power: the scenario run under each policy (default: the source tree's "
         "scenarios/iot_duty_cycle.yaml)");
     std::string which;
     int status = 0;
-    if (!parse_subcommand(args, options, which, "usage: emsim bench {memsys|runtime|host|power} [--json]\n",
+    if (!parse_subcommand(args, options, which, "usage: emsim bench {memsys|runtime|host|power|mpu} [--json]\n",
                           status))
         return status;
     if (which == "power") {
@@ -138,8 +140,14 @@ int run_bench(const std::vector<std::string>& args) {
         std::cout << emsim::bench_memsys(o).dump(2) << "\n";
         return 0;
     }
+    if (which == "mpu") {
+        emsim::MpuBenchOptions o;
+        o.transactions = transactions;
+        std::cout << emsim::bench_mpu(o).dump(2) << "\n";
+        return 0;
+    }
     throw emsim::ConfigError("command line", 0, 0,
-                             "bench: expected memsys, runtime, host or power, got '" + which + "'");
+                             "bench: expected memsys, runtime, host, power or mpu, got '" + which + "'");
 }
 
 } // namespace
@@ -154,7 +162,7 @@ int sc_main(int argc, char* argv[]) {
                          "commands:\n"
                          "  run SCENARIO [options]          run a scenario, write its traces\n"
                          "  platform FILE [options]         run a short workload on a platform\n"
-                         "  bench memsys|runtime|host|power benchmarks, JSON on stdout\n";
+                         "  bench memsys|runtime|host|power|mpu  benchmarks, JSON on stdout\n";
             return args.empty() ? 2 : 0;
         }
         const std::string command = args[0];

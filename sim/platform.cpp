@@ -19,6 +19,17 @@ Platform::Platform(const PlatformConfig& config)
     m_bus->map(static_cast<int>(m_bus->out.size()), config.power_controller.base,
                POWER_CONTROLLER_WINDOW_BYTES, "power");
     m_bus->out.bind(m_power->in);
+    if (config.mpu) {
+        m_mpu = std::make_unique<Mpu>("mpu", config.mpu->params, config.clock);
+        m_mpu->out.bind(m_bus->in);
+    }
+}
+
+void Platform::bind_core(tlm::tlm_initiator_socket<>& core) {
+    if (m_mpu)
+        core.bind(m_mpu->in);
+    else
+        core.bind(m_bus->in);
 }
 
 } // namespace emsim

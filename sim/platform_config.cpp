@@ -115,7 +115,7 @@ const BankKey* find_bank_key(const std::string& key) {
 // `cpu` is last so the key list in messages keeps the order the other sections were added in.
 const std::vector<std::string> TOP_KEYS = {"name",          "clock", "interconnect", "simulation",
                                            "bank_defaults", "banks", "cpu",
-                                           "power_regions", "power_controller"};
+                                           "power_regions", "power_controller", "mpu"};
 const std::vector<std::string> CLOCK_KEYS = {"frequency_mhz", "frequency_hz"};
 const std::vector<std::string> INTERCONNECT_KEYS = {"arbitration", "hop_cycles"};
 const std::vector<std::string> SIMULATION_KEYS = {"quantum_cycles"};
@@ -346,6 +346,8 @@ PlatformConfig build(const Reader& r, const YAML::Node& root) {
         }
     }
 
+    if (const Entry* section = find(top, "mpu")) out.mpu = parse_mpu_section(r, *section);
+
     std::optional<BankFile> defaults;
     if (const Entry* section = find(top, "bank_defaults"))
         defaults = bank_file(r, section->value, section->path, false);
@@ -405,6 +407,7 @@ void apply_override(Reader& r, YAML::Node& root, const std::string& text) {
     else if (section == "interconnect") allowed = INTERCONNECT_KEYS;
     else if (section == "simulation") allowed = SIMULATION_KEYS;
     else if (section == "cpu") allowed = CPU_KEYS;
+    else if (section == "mpu") allowed = mpu_section_keys();
     else if (section == "bank_defaults") allowed = bank_keys(false);
     else if (section == "banks") allowed = bank_keys(true);
     else if (section == "power_controller") allowed = POWER_CONTROLLER_KEYS;
@@ -418,7 +421,7 @@ void apply_override(Reader& r, YAML::Node& root, const std::string& text) {
         const bool key_typo = !allowed.empty() && !bad_shape;
         const std::string keys = section + " are " + join(allowed);
         const std::string hint = key_typo ? suggestion(key, allowed) + "; the keys of " + keys : "";
-        throw ConfigError(origin, 0, 0, path + ": unknown setting" + hint + "; settable paths are name, clock.<key>, interconnect.<key>, simulation.<key>, bank_defaults.<key>, banks[<index or name>].<key>, cpu.<key>, power_controller.<key>, power_regions[<index or name>].<key>");
+        throw ConfigError(origin, 0, 0, path + ": unknown setting" + hint + "; settable paths are name, clock.<key>, interconnect.<key>, simulation.<key>, bank_defaults.<key>, banks[<index or name>].<key>, cpu.<key>, power_controller.<key>, power_regions[<index or name>].<key>, mpu.<key>");
     }
     if (!root.IsMap() && root.IsDefined() && !root.IsNull()) return;
     if (is_name) {

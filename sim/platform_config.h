@@ -48,13 +48,14 @@
 //   power_regions: list of maps, optional (name, banks: [..], always_on, retention); default one
 //     region per bank, named after it. power_controller: map, optional (base, register_cycles);
 //     default base 0x4000_0000. Both documented, with their rules, in sim/power_config.h.
+//   mpu: map, optional (absent: no MPU on the runtime's path). Keys and rules: sim/mpu_config.h.
 // Integers are plain YAML scalars: a quoted "2", a fraction or a negative number where an
 // integer is expected is an error, as is a repeated key.
 //
 // Overrides (`key.path=value`, applied to the parsed document before validation, in order):
 //   name, clock.<key>, interconnect.<key>, simulation.<key>, bank_defaults.<bank key>,
 //   banks[<index or bank name>].<bank key>, cpu.<key>, power_controller.<key>,
-//   power_regions[<index or region name>].<key>. The value is read as YAML (`3`, `true`,
+//   power_regions[<index or region name>].<key>, mpu.<key>. The value is read as YAML (`3`, `true`,
 //   `fixed_priority`). Setting one form of a pair (clock.frequency_mhz, size_kib, a per-KiB
 //   leakage) removes the other form from the same map, so an override never conflicts with the
 //   file. An unknown path, a bank index out of range or a missing `=` is a ConfigError.
@@ -63,8 +64,10 @@
 #include "models/interconnect.h"
 #include "models/sram_bank.h"
 #include "sim/power_config.h"
+#include "sim/mpu_config.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -117,6 +120,7 @@ struct PlatformConfig {
     CpuParams cpu;                    ///< `cpu: { op_base_cycles: 12, per_step_cycles: 4 }`
     std::vector<PowerRegionConfig> power_regions; ///< resolved: one per bank by default
     PowerControllerConfig power_controller;       ///< `power_controller: { base, register_cycles }`
+    std::optional<MpuPlatformConfig> mpu; ///< `mpu: { flavour: pmsav7, ... }`, or no MPU
 };
 
 /// Reads and validates the platform file at `path`. Throws ConfigError ("cannot open" for a

@@ -67,7 +67,7 @@ int run_scenario(const RunOptions& options, std::ostream& out) {
         by_name[spec.name] = engines.back().get();
     }
     RuntimeHost host("runtime", scenario, platform, scenario.mode, by_name);
-    host.out.bind(platform.bus().in);
+    platform.bind_core(host.out);
 
     sc_core::sc_trace_file* vcd = sc_core::sc_create_vcd_trace_file((out_dir + "/trace").c_str());
     vcd->set_time_unit(1, sc_core::SC_PS);

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,11 +38,17 @@ struct OpRecord {
 
 /// A simulated fault: data, not an error of the simulator.
 struct FaultRecord {
+    uint64_t step = 0;    ///< 1-based index of the top-level step it happened in
     uint64_t cycle = 0;
-    std::string kind;     ///< "bus_error", "runtime_invariant"
+    std::string kind;     ///< "bus_error", "runtime_invariant", "mpu_fault"
     uint64_t address = 0;
+    uint32_t size_bytes = 0;   ///< bytes of the faulting access (0: not an access)
+    bool privileged = true;    ///< the access's privilege (the runtime's own: privileged)
+    uint16_t domain = 0;       ///< the isolation domain that made it (0: the runtime)
+    std::optional<uint32_t> mmfsr; ///< mpu_fault: the MMFSR bits this fault set
+    std::optional<uint32_t> mmfar; ///< mpu_fault on a data access: MMFAR
     std::string bank;     ///< empty when unmapped
-    std::string access;   ///< "read" or "write"
+    std::string access;   ///< "read", "write", "exec", or empty when not an access
     std::string reason;   ///< Refusal name ("powered_off", "retention", "unmapped", ...)
     std::string op;       ///< the operation during which it happened
     std::string heap;
@@ -90,6 +97,49 @@ struct BankTotals {
 /// Allocator statistics at the end of the run, as name -> number (bytes, counts, fractions).
 using AllocatorStats = std::map<std::string, double>;
 
+/// One switch_domain: the MPU image of `to` loaded by register stores on the bus.
+struct DomainSwitchRecord {
+    uint64_t step = 0; ///< 1-based top-level step
+    uint64_t start_cycle = 0;
+    uint64_t end_cycle = 0;
+    std::string from; ///< domain names; "kernel" for none
+    std::string to;
+    uint32_t stores = 0;
+    std::string result; ///< "ok" or an RtStatus name
+};
+
+/// One entry of the isolation manager's access log (a bounded ring), oldest first.
+struct AccessLogRecord {
+    std::string domain;
+    uint64_t address = 0;
+    uint32_t size_bytes = 0;
+    std::string kind; ///< "read", "write", "execute" or "data" (a fault does not tell)
+    bool allowed = false;
+};
+
+/// A domain and its partition terminated by the MemManage handler.
+struct TerminationRecord {
+    uint64_t step = 0;
+    uint64_t cycle = 0;
+    std::string domain;
+    std::string partition; ///< empty when the domain had none attached
+};
+
+/// The MPU's part of a run (platform `mpu:` section): its configuration and end-of-run counters,
+/// and, when the scenario uses isolation domains, the switches, terminations and access log.
+struct MpuRunRecord {
+    std::string flavour;    ///< "pmsav7" or "pmsav8"
+    uint32_t regions = 0;
+    std::string fault_policy;
+    std::map<std::string, uint64_t> stats; ///< MpuStats by field name (checked, denied, ...)
+    bool isolation = false; ///< the scenario declared domains or partitions
+    std::map<std::string, uint64_t> isolation_stats; ///< IsolationStats and handler counters
+    std::vector<DomainSwitchRecord> switches;
+    std::vector<TerminationRecord> terminations;
+    std::vector<AccessLogRecord> access_log;
+    uint64_t access_log_dropped = 0;
+};
+
 struct RunRecord {
     std::string scenario;       ///< scenario name
     std::string scenario_file;
@@ -114,6 +164,8 @@ struct RunRecord {
     std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> dma_spans;
     /// Bank power-state changes for trace.json counters: bank -> (cycle, state name).
     std::map<std::string, std::vector<std::pair<uint64_t, std::string>>> power_changes;
+    /// Present when the platform has an MPU (summary.json "mpu"); absent, outputs are unchanged.
+    std::optional<MpuRunRecord> mpu;
 };
 
 } // namespace emsim

@@ -8,6 +8,7 @@
 #include "runtime/tlsf_heap.h"
 #include "sim/config_error.h"
 #include "sim/power_host.h"
+#include "sim/mpu_host.h"
 #include "sim/runtime_assert.h"
 
 #include <algorithm>
@@ -309,6 +310,15 @@ uint32_t RuntimeHost::access(bool write, Address address, uint32_t value, unsign
         if (!write) std::memcpy(&result, data, bytes);
         return result;
     }
+    uint32_t result = 0;
+    if (!transfer(write, address, data, bytes))
+        result = 0xFFFFFFFFu >> (32 - 8 * bytes);
+    else if (!write)
+        std::memcpy(&result, data, bytes);
+    return result;
+}
+
+bool RuntimeHost::transfer(bool write, Address address, uint8_t* data, unsigned bytes) {
     tlm::tlm_generic_payload& trans = m_payloads.allocate();
     prepare_access(trans, write, address, data, bytes);
     AccessInfo* info = trans.get_extension<AccessInfo>();
@@ -317,6 +327,12 @@ uint32_t RuntimeHost::access(bool write, Address address, uint32_t value, unsign
         trans.set_extension(info);
     }
     info->reset();
+    AccessAttributes* who = trans.get_extension<AccessAttributes>();
+    if (!who) {
+        who = new AccessAttributes; // owned by the payload
+        trans.set_extension(who);
+    }
+    *who = AccessAttributes(m_who.privileged, m_who.kind == AccessKind::Fetch ? AccessKind::Fetch : write ? AccessKind::Write : AccessKind::Read, m_who.domain);
     m_port.transport(trans);
 
     // Per access only integers: names and maps are resolved once per operation (end_op).
@@ -337,8 +353,8 @@ uint32_t RuntimeHost::access(bool write, Address address, uint32_t value, unsign
     if (m_mode == TimingMode::LtDmi && trans.is_dmi_allowed() &&
         trans.get_response_status() == tlm::TLM_OK_RESPONSE)
         remember_dmi(trans, info->target_index);
-    uint32_t result = 0;
-    if (trans.get_response_status() != tlm::TLM_OK_RESPONSE) {
+    const bool ok = trans.get_response_status() == tlm::TLM_OK_RESPONSE;
+    if (!ok) {
         // A bus error: on a Cortex-M a BusFault. The runtime cannot see it (it reads all ones, as
         // an unpowered bus would float) and the fault is recorded as data.
         FaultRecord fault;
@@ -352,14 +368,12 @@ uint32_t RuntimeHost::access(bool write, Address address, uint32_t value, unsign
         fault.op = m_in_op ? m_op.op : "";
         fault.heap = m_in_op ? m_op.heap : "";
         fault.step_line = m_in_op ? m_op.step_line : 0;
+        describe_fault(fault, write, bytes);
         m_record.faults.push_back(fault);
         ++m_op_faults;
-        result = 0xFFFFFFFFu >> (32 - 8 * bytes);
-    } else if (!write) {
-        std::memcpy(&result, data, bytes);
     }
     trans.release();
-    return result;
+    return ok;
 }
 
 bool RuntimeHost::access_through_dmi(bool write, Address address, uint8_t* data, unsigned bytes) {
@@ -417,6 +431,7 @@ OpRecord& RuntimeHost::begin_op(const Step& step, const std::string& op, const s
     m_op.size_bytes = size_bytes;
     m_op.start_cycle = now_cycles();
     m_op_faults = 0;
+    m_op_mpu_faults = 0;
     m_op_banks = 0;
     m_op_energy_fj = 0;
     m_in_op = true;
@@ -434,7 +449,7 @@ void RuntimeHost::end_op(const std::string& result, uint64_t address, uint32_t s
         m_op.compute_cycles = cpu.op_base_cycles + cpu.per_step_cycles * steps;
         m_port.advance(m_clock.to_time(m_op.compute_cycles));
     }
-    m_op.result = m_op_faults ? "bus_error" : result;
+    m_op.result = m_op_mpu_faults ? "mpu_fault" : m_op_faults ? "bus_error" : result;
     m_op.end_cycle = now_cycles();
     for (size_t b = 0; b < m_scenario.platform.banks.size(); ++b)
         if (m_op_banks >> (b & 63) & 1) m_op.banks.push_back(m_scenario.platform.banks[b].name);
@@ -463,21 +478,23 @@ void RuntimeHost::user_data(const Step& step, bool write) {
         name = step.block;
     }
     begin_op(step, write ? "write" : "read", "", name, bytes);
-    if (!step.address && allocator(m_blocks.at(step.block).heap).power) {
-        // Firmware wakes the block's bank through the manager before touching it.
-        const rt::PowerOpResult woken =
-            allocator(m_blocks.at(step.block).heap).power->heap.prepare_access(base);
+    // Firmware wakes the block's bank through the manager before touching it. (An isolated
+    // block's `heap` names its partition, which is no allocator.)
+    const auto owner = step.address ? m_allocators.end() : m_allocators.find(m_blocks.at(step.block).heap);
+    if (owner != m_allocators.end() && owner->second->power) {
+        const rt::PowerOpResult woken = owner->second->power->heap.prepare_access(base);
         if (!woken.ok()) {
             end_op(status_name(woken.status), base, 0);
             return;
         }
     }
-    // A CPU copy loop: word accesses, then the tail bytes.
+    // A CPU copy loop: word accesses, then the tail bytes. A denied word stops it: the core
+    // takes MemManage there.
     uint64_t offset = 0;
-    for (; offset + 4 <= bytes; offset += 4)
+    for (; offset + 4 <= bytes && !m_op_mpu_faults; offset += 4)
         write ? bus_write(base + static_cast<Address>(offset), 0xa5a5a5a5u, 4)
               : (void)bus_read(base + static_cast<Address>(offset), 4);
-    for (; offset < bytes; ++offset)
+    for (; offset < bytes && !m_op_mpu_faults; ++offset)
         write ? bus_write(base + static_cast<Address>(offset), 0xa5u, 1)
               : (void)bus_read(base + static_cast<Address>(offset), 1);
     end_op("ok", base, 0);
@@ -562,12 +579,18 @@ void RuntimeHost::run() {
         fault.op = m_in_op ? m_op.op : "";
         fault.heap = m_in_op ? m_op.heap : "";
         fault.step_line = m_in_op ? m_op.step_line : 0;
+        fault.step = m_step_index;
         m_record.faults.push_back(fault);
     });
     set_up_allocators();
     record_power_layout();
+    set_up_isolation();
     for (size_t b = 0; b < m_platform.banks().size(); ++b) note_power_change(b);
-    for (const Step& step : m_scenario.steps) execute(step);
+    for (const Step& step : m_scenario.steps) {
+        ++m_step_index;
+        execute(step);
+        service_mpu_fault(step);
+    }
     finish();
     set_runtime_assert_handler(nullptr);
 }
@@ -605,6 +628,7 @@ void RuntimeHost::finish() {
     m_setup = true; // observations, not runtime operations: debug accesses only
     for (auto& [name, hosted] : m_allocators) m_record.allocators[name] = hosted->stats();
     m_setup = false;
+    finish_mpu();
     m_done = true;
     sc_core::sc_stop();
 }
@@ -718,7 +742,10 @@ void RuntimeHost::execute(const Step& step) {
         break;
     case StepKind::Repeat:
         for (uint64_t i = 0; i < step.count; ++i)
-            for (const Step& inner : step.body) execute(inner);
+            for (const Step& inner : step.body) {
+                execute(inner);
+                service_mpu_fault(inner);
+            }
         break;
     case StepKind::RandomWorkload: execute_random_workload(step); break;
     case StepKind::Wait: m_port.advance(sc_time::from_value(step.wait_ps)); break;
@@ -751,6 +778,14 @@ void RuntimeHost::execute(const Step& step) {
         end_op(status_name(s), 0, a.last_op_steps());
         break;
     }
+    case StepKind::MpuWrite:
+    case StepKind::MpuRead:
+    case StepKind::Access:
+    case StepKind::Domain:
+    case StepKind::Partition:
+    case StepKind::AllocateIsolated:
+    case StepKind::SwitchDomain:
+    case StepKind::AsDomain: execute_mpu_step(step); break;
     case StepKind::Expect:
         for (const Expectation& e : step.expectations) {
             if (e.at_end)
@@ -852,12 +887,14 @@ void RuntimeHost::evaluate(const Expectation& e) {
         uint64_t matching = 0;
         for (const FaultRecord& f : m_record.faults)
             if ((e.fault_kind.empty() || f.kind == e.fault_kind) &&
-                (e.bank.empty() || f.bank == e.bank) && (!e.address || f.address == *e.address))
+                (e.bank.empty() || f.bank == e.bank) && (!e.address || f.address == *e.address) &&
+                (!e.domain || f.domain == *e.domain))
                 ++matching;
         result.what = "fault " + (e.fault_kind.empty() ? std::string("any") : e.fault_kind) +
                       (e.bank.empty() ? "" : " in " + e.bank) +
-                      (e.value ? " x" + std::to_string(e.value) : " (at least one)");
-        result.passed = e.value ? matching == e.value : matching > 0;
+                      (e.domain ? " of domain " + std::to_string(*e.domain) : "") +
+                      (e.fault_count ? " x" + std::to_string(*e.fault_count) : " (at least one)");
+        result.passed = e.fault_count ? matching == *e.fault_count : matching > 0;
         result.detail = std::to_string(matching) + " matching faults";
         break;
     }

@@ -22,6 +22,12 @@
 // b_transport for one initiator) and the words are reported to the bank's ledger in bulk. It
 // sees no contention (a DMA's bursts do not delay it); refused accesses still go through
 // b_transport (banks in standby, retention or off grant no DMI and revoke it on any change).
+//
+// With an MPU (platform `mpu:` section) the host sits before it and every transaction carries
+// an AccessAttributes extension: the runtime's own accesses (allocator metadata) are privileged
+// data accesses of domain 0, like a kernel serving a call; the MPU steps' accesses carry what
+// the step says (sim/mpu_host.cpp). The MPU narrows DMI grants to what every access may do and
+// revokes them on each reconfiguration, so the lt_dmi path never needs a check.
 
 #include "models/blocking_initiator.h"
 #include "models/dma_engine.h"
@@ -44,6 +50,7 @@ namespace emsim {
 
 struct HostedAllocator; // runtime_host.cpp: one allocator of any kind behind one interface
 struct PoweredHeap;     // power_host.h: a power_aware allocator
+struct HostedIsolation; // mpu_host.h: partitions, domains and the MemManage handler
 
 class RuntimeHost : public sc_core::sc_module, public BusAccess {
     BlockingInitiator m_port; // first: `out` refers to its socket
@@ -88,6 +95,25 @@ private:
     void end_op(const std::string& result, uint64_t address, uint32_t steps);
     void user_data(const Step& step, bool write);
     uint32_t access(bool write, rt::Address address, uint32_t value, unsigned bytes);
+    /// One timed transaction of `bytes` from/to `data` with the current attributes; a refusal is
+    /// a recorded fault. True when it completed OK.
+    bool transfer(bool write, rt::Address address, uint8_t* data, unsigned bytes);
+
+    // MPU steps and MPU faults: sim/mpu_host.cpp.
+    void execute_mpu_step(const Step& step);
+    /// Fills the fault fields every kind shares; makes it an mpu_fault when the MPU denied it.
+    void describe_fault(FaultRecord& fault, bool write, unsigned bytes);
+    void finish_mpu();
+    void set_up_isolation();
+    /// Runs the runtime's MemManage handler when an MPU fault is pending (mpu_steps.h).
+    void service_mpu_fault(const Step& step);
+    void execute_as_domain(const Step& step);
+    void switch_to(const Step& step, const std::string& to);
+    /// Records `step` as refused because its domain was terminated.
+    void refuse_terminated(const Step& step, const std::string& domain);
+    std::unique_ptr<HostedIsolation> m_isolation;
+    std::vector<DomainSwitchRecord> m_switches;
+    std::vector<TerminationRecord> m_terminations;
 
     HostedAllocator& allocator(const std::string& name);
     /// LT+DMI: serves the access straight from a granted DMI window; false when none covers it.
@@ -139,6 +165,10 @@ private:
     uint64_t m_op_banks = 0;     ///< bit i: bank i touched by the current operation
     uint64_t m_op_energy_fj = 0; ///< dynamic energy of the current operation's accesses
     std::string m_last_result = "ok";
+    uint64_t m_step_index = 0;      ///< 1-based index of the top-level step being executed
+    ResolvedAttributes m_who;       ///< attributes of the next access (the runtime: privileged)
+    size_t m_mpu_faults_seen = 0;   ///< MPU fault records already turned into FaultRecords
+    uint64_t m_op_mpu_faults = 0;
     std::vector<const Expectation*> m_at_end;
     bool m_busy = false;
     bool m_done = false;

@@ -3,6 +3,7 @@
 #include "runtime/rt_status.h"
 #include "runtime/tiered_pool.h"
 #include "sim/config_error.h"
+#include "sim/mpu_steps.h"
 #include "sim/yaml_reader.h"
 
 #include <yaml-cpp/yaml.h>
@@ -115,6 +116,14 @@ const std::vector<std::string>& step_keys(StepKind kind) {
     case StepKind::PowerRequest: return POWER_REQUEST;
     case StepKind::OptimizePower: return OPTIMIZE_POWER;
     case StepKind::Sleep: return SLEEP;
+    case StepKind::MpuWrite:
+    case StepKind::MpuRead:
+    case StepKind::Access:
+    case StepKind::Domain:
+    case StepKind::Partition:
+    case StepKind::AllocateIsolated:
+    case StepKind::SwitchDomain:
+    case StepKind::AsDomain: return *mpu_step_keys(kind);
     }
     return NONE;
 }
@@ -122,7 +131,7 @@ const std::vector<std::string>& step_keys(StepKind kind) {
 /// The keys of a map inside a step argument (`size: {min, max}`), or nullptr: not a map.
 const std::vector<std::string>* nested_keys(StepKind kind, const std::string& key) {
     static const std::vector<std::string> RANGE = {"min", "max"};
-    static const std::vector<std::string> FAULT = {"kind", "address", "bank", "count"};
+    static const std::vector<std::string> FAULT = {"kind", "address", "bank", "domain", "count"};
     static const std::vector<std::string> REGION_STATE = {"region", "state"};
     if (kind == StepKind::Expect && key == "region_state") return &REGION_STATE;
     if (kind == StepKind::RandomWorkload && (key == "size" || key == "lifetime")) return &RANGE;
@@ -136,6 +145,7 @@ std::vector<std::string> other_forms(StepKind kind, const std::string& key) {
     if (kind == StepKind::Wait) forms = {"cycles", "ns", "us"};
     if (kind == StepKind::Sleep) forms = {"cycles", "us", "ms"};
     if (kind == StepKind::Read || kind == StepKind::Write) forms = {"block", "address"};
+    if (mpu_step_keys(kind)) return mpu_step_other_forms(kind, key);
     if (std::find(forms.begin(), forms.end(), key) == forms.end()) return {};
     forms.erase(std::find(forms.begin(), forms.end(), key));
     return forms;
@@ -162,9 +172,10 @@ constexpr EnumName<DmaAction> DMA_ACTION_NAMES[] = {
 /// Ops whose latency `max_latency_cycles` can filter on (`op:`).
 const std::vector<std::string> TIMED_OPS = {"alloc",   "free", "mark",  "release",
                                             "realloc", "read", "write", "seal", "check",
-                                            "power_request", "optimize_power"};
+                                            "power_request", "optimize_power",
+                                            "access", "mpu_write", "mpu_read"};
 
-/// What `result:` may name, as OpRecord::result spells it: "ok", an RtStatus name, "bus_error".
+/// What `result:` may name, as OpRecord::result spells it: "ok", an RtStatus name, "bus_error", "mpu_fault", "terminated".
 std::vector<std::string> result_names() {
     std::vector<std::string> names = {"ok"};
     for (unsigned i = 1; i < 256; ++i) {
@@ -173,6 +184,8 @@ std::vector<std::string> result_names() {
         names.push_back(name);
     }
     names.emplace_back("bus_error");
+    names.emplace_back("mpu_fault");
+    names.emplace_back("terminated");
     return names;
 }
 
@@ -215,7 +228,7 @@ std::string listed(const std::vector<std::string>& names) {
 
 class Parser {
 public:
-    Parser(const Reader& r, Scenario& out) : r(r), s(out) {}
+    Parser(const Reader& r, Scenario& out) : r(r), s(out), m_mpu(r, out) {}
 
     void scenario(const YAML::Node& root, const std::vector<std::string>& platform_overrides) {
         if (!root.IsDefined() || root.IsNull())
@@ -247,6 +260,7 @@ private:
     /// Stack allocator -> the markers set on it so far.
     std::map<std::string, std::set<std::string>> m_markers;
     bool m_seen_op = false;
+    MpuStepParser m_mpu; ///< the MPU and isolation steps, and the names they define
 
     [[noreturn]] void bad(const Entry& e, const std::string& message) const {
         r.fail(e.key_node, e.value, e.path, message);
@@ -507,6 +521,16 @@ private:
         case StepKind::PowerRequest: read_power_request(r, s, kind, args, st); break;
         case StepKind::OptimizePower: read_optimize_power(r, s, kind, args, st); break;
         case StepKind::Sleep: read_sleep(r, s, kind, args, st); break;
+        case StepKind::MpuWrite:
+        case StepKind::MpuRead:
+        case StepKind::Access:
+        case StepKind::Domain:
+        case StepKind::Partition:
+        case StepKind::AllocateIsolated:
+        case StepKind::SwitchDomain:
+        case StepKind::AsDomain:
+            m_mpu.parse(kind, args, st, [this](const Entry& list) { return steps(list); });
+            break;
         }
         if (st.kind != StepKind::Repeat && st.kind != StepKind::Wait && st.kind != StepKind::Expect &&
             st.kind != StepKind::Sleep)
@@ -550,6 +574,8 @@ private:
     const AllocatorSpec& block(const Entry& e) {
         const std::string name = r.name_value(e, "the name of a block bound by an earlier alloc with as:");
         auto it = m_blocks.find(name);
+        if (it == m_blocks.end() && m_mpu.isolated_block(name))
+            r.fail(e.key_node, e.value, e.path, "expected a block bound by an alloc with as:, got '" + name + "', an isolated block (it is released only by its domain's termination)");
         if (it == m_blocks.end()) {
             std::vector<std::string> bound;
             for (const auto& [block_name, heap_name] : m_blocks) bound.push_back(block_name);
@@ -596,6 +622,12 @@ private:
             r.fail(later.key_node, later.value, later.path, "expected one of block and address, got both");
         }
         if (!blk && !address) r.missing(a.kind.key_node, child(a.kind.path, "block"), "a block name (or an address and bytes)");
+        if (blk && !m_blocks.count(r.name_value(*blk)) && m_mpu.isolated_block(r.name_value(*blk))) {
+            st.block = r.name_value(*blk); // an isolated block: its "heap" is its partition
+            st.heap = *m_mpu.isolated_block(st.block);
+            if (const Entry* e = a.get("bytes")) st.bytes = r.unsigned_value(*e, 1, U32_MAX, BYTES_1);
+            return;
+        }
         if (blk) {
             const AllocatorSpec& h = block(*blk);
             st.block = r.name_value(*blk);
@@ -781,10 +813,10 @@ private:
             } else if (e.key == "result") {
                 x.kind = ExpectKind::Result;
                 const std::vector<std::string> names = result_names();
-                std::string status = r.text_value(e, "ok, bus_error or an RtStatus name");
+                std::string status = r.text_value(e, "ok, bus_error, mpu_fault, terminated or an RtStatus name");
                 if (status == "Ok") status = "ok";
                 if (std::find(names.begin(), names.end(), status) == names.end())
-                    bad(e, "expected ok, bus_error or an RtStatus name (" + join(names) + "), got " + cfg::describe(e.value) + suggestion(status, names));
+                    bad(e, "expected ok, bus_error, mpu_fault, terminated or an RtStatus name (" + join(names) + "), got " + cfg::describe(e.value) + suggestion(status, names));
                 if (!at_end && !m_seen_op)
                     r.fail(e.key_node, e.value, e.path, "expected an operation before this step (result checks the previous one), got none");
                 x.status = status;
@@ -801,7 +833,7 @@ private:
 
     void fault(const Entry& e, Expectation& x) {
         x.kind = ExpectKind::Fault;
-        const std::vector<Entry> parts = r.entries(e.value, e.path, {"kind", "address", "bank", "count"});
+        const std::vector<Entry> parts = r.entries(e.value, e.path, *nested_keys(StepKind::Expect, "fault"));
         const std::vector<std::string> kinds = fault_kind_names();
         const Entry* kind = find(parts, "kind");
         if (!kind) r.missing(e.key_node, child(e.path, "kind"), "one of " + join(kinds));
@@ -810,8 +842,12 @@ private:
             bad(*kind, "expected one of " + join_or(kinds) + ", got " + x.fault_kind + suggestion(x.fault_kind, kinds));
         if (const Entry* p = find(parts, "address")) x.address = r.unsigned_value(*p, 0, ADDRESS_SPACE_END - 1, ADDRESS);
         if (const Entry* p = find(parts, "bank")) x.bank = bank(*p).name;
+        if (const Entry* p = find(parts, "domain")) {
+            const std::optional<uint16_t> named = p->value.IsScalar() ? m_mpu.domain_id(p->value.Scalar()) : std::nullopt;
+            x.domain = named ? *named : static_cast<uint16_t>(r.unsigned_value(*p, 0, std::numeric_limits<uint16_t>::max(), "a domain defined by an earlier domain step, or a domain id from 0 (the runtime) to 65535"));
+        }
         if (const Entry* p = find(parts, "count"))
-            x.value = r.unsigned_value(*p, 1, U64_MAX, "a whole number >= 1 (leave it out for at least one)");
+            x.fault_count = r.unsigned_value(*p, 0, U64_MAX, "a whole number >= 0 (0: no such fault; leave it out for at least one)");
     }
 };
 

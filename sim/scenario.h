@@ -70,11 +70,14 @@
 //   optimize_power: {heap: H?, wake_budget_cycles: N?}   power_aware heap's gating plan
 //   sleep:   {cycles: N} | {us: N} | {ms: N}     the system idles (see sim/power_scenario.h)
 //   expect:  {...}                               see Expectation; `at: end` defers it
+//   mpu_write, mpu_read, access, domain, partition, allocate_isolated, switch_domain,
+//   as_domain: the MPU and isolation steps, grammar in sim/mpu_steps.h
 //
 // Expectations (keys of one `expect:` map; several keys = several expectations):
 //   max_latency_cycles: N   {op: alloc?, heap: H?}  every matching op so far (or at end)
 //   no_faults: true
-//   fault: {kind: bus_error, address: A?, bank: B?, count: N?}   at least one (or exactly N)
+//   fault: {kind: bus_error, address: A?, bank: B?, domain: D?, count: N?}
+//                                               at least one (or exactly N; count: 0 = none)
 //   energy_max_uj: X        {bank: B?, region: R?, state: S?}   energy so far (state: only the
 //                                               leakage accrued in that state)
 //   region_state: {region: R, state: S}         the controller's STATUS.STATE of R now
@@ -111,9 +114,10 @@
 //   max_latency_cycles, `heap:` is also heap_free_min's subject (required there), `bank:`
 //   filters energy_max_uj; a filter without its expectation is an error. `op:` is one of alloc,
 //   free, realloc, read, write, mark, release, seal, check. `no_faults:` must be true.
-//   `fault: {kind: ...}` names a FAULT_KIND_NAMES entry; count >= 1 when given.
+//   `fault: {kind: ...}` names a FAULT_KIND_NAMES entry; `domain:` a domain defined by an
+//   earlier domain step, or a domain id (0 = the runtime itself); count >= 0 when given.
 //   `result:` is spelled as OpRecord::result spells it: ok, an RtStatus name (NoMemory, ...) or
-//   bus_error ("Ok" is read as ok); without `at: end` an operation step must come before it.
+//   bus_error, mpu_fault or terminated ("Ok" is read as ok); without `at: end` an operation step must come before it.
 // - Overrides (`--set`), applied to the document before validation, in order:
 //   name, platform (resolved like the key), seed, mode, energy_window_cycles,
 //   allocators[<index or name>].<key>, dma[<index or name>].<key>,
@@ -123,6 +127,7 @@
 //   removes the other forms. An error in an override's value names `--set <override>`.
 
 #include "models/clock.h"
+#include "models/mpu_regions.h"
 #include "models/power_state.h"
 #include "models/traffic_generator.h"
 #include "sim/platform_config.h"
@@ -175,6 +180,8 @@ struct DmaSpec {
 enum class StepKind {
     Alloc, Free, Realloc, Read, Write, Mark, Release, Seal, Repeat, RandomWorkload,
     Wait, Dma, Power, Check, Expect, PowerRequest, OptimizePower, Sleep,
+    MpuWrite, MpuRead, Access, // sim/mpu_steps.h
+    Domain, Partition, AllocateIsolated, SwitchDomain, AsDomain, // sim/mpu_steps.h
 };
 
 constexpr EnumName<StepKind> STEP_KIND_NAMES[] = {
@@ -187,10 +194,15 @@ constexpr EnumName<StepKind> STEP_KIND_NAMES[] = {
     {StepKind::Power, "power"},     {StepKind::Check, "check"},
     {StepKind::Expect, "expect"},   {StepKind::PowerRequest, "power_request"},
     {StepKind::OptimizePower, "optimize_power"}, {StepKind::Sleep, "sleep"},
+    {StepKind::MpuWrite, "mpu_write"}, {StepKind::MpuRead, "mpu_read"},
+    {StepKind::Access, "access"},
+    {StepKind::Domain, "domain"},      {StepKind::Partition, "partition"},
+    {StepKind::AllocateIsolated, "allocate_isolated"},
+    {StepKind::SwitchDomain, "switch_domain"}, {StepKind::AsDomain, "as_domain"},
 };
 
 /// What `expect: {fault: {kind: ...}}` may name: the FaultRecord::kind values of run_record.h.
-constexpr const char* FAULT_KIND_NAMES[] = {"bus_error", "runtime_invariant"};
+constexpr const char* FAULT_KIND_NAMES[] = {"bus_error", "runtime_invariant", "mpu_fault"};
 
 enum class ExpectKind {
     MaxLatencyCycles, NoFaults, Fault, EnergyMaxUj, HeapFreeMin, Result, RegionState,
@@ -202,10 +214,12 @@ struct Expectation {
     std::string op;        ///< MaxLatencyCycles filter: a step kind name, or empty = any op
     std::string heap;      ///< MaxLatencyCycles filter / HeapFreeMin subject
     std::string bank;      ///< EnergyMaxUj / Fault filter, or empty
-    uint64_t value = 0;    ///< cycles, bytes, or Fault count (0 = at least one)
+    uint64_t value = 0;    ///< cycles or bytes
     double energy_uj = 0;  ///< EnergyMaxUj
     std::string fault_kind;           ///< Fault: e.g. "bus_error"
     std::optional<uint64_t> address;  ///< Fault filter
+    std::optional<uint16_t> domain;   ///< Fault filter: the domain id the fault names
+    std::optional<uint64_t> fault_count; ///< Fault: exactly this many (0 = none); absent: >= 1
     std::string status;               ///< Result: an RtStatus name, e.g. "NoMemory"
     std::string region;                     ///< EnergyMaxUj filter / RegionState subject
     std::optional<PowerState> power_state;  ///< EnergyMaxUj filter / RegionState value
@@ -244,6 +258,21 @@ struct Step {
     std::string region;                     ///< power_request
     bool long_lived = false;                ///< alloc on power_aware: lifetime long
     std::optional<uint32_t> wake_budget_cycles; ///< optimize_power
+    uint32_t register_address = 0;          ///< mpu_write, mpu_read: the word stored / loaded
+    uint32_t value = 0;                     ///< mpu_write
+    std::optional<uint32_t> expect_value;   ///< mpu_read
+    AccessKind access_kind = AccessKind::Read; ///< access (address, bytes: the range)
+    std::optional<bool> privileged;         ///< access; absent: privileged (see mpu_steps.h)
+    /// Isolation (mpu_steps.h). domain: the domain's name (domain, allocate_isolated,
+    /// switch_domain `to`, as_domain; "kernel" for none); partition: partition's name.
+    std::string domain;
+    std::string partition;
+    uint8_t security_level = 1;      ///< domain: 0 untrusted, 1 normal, 2 trusted
+    uint8_t isolation = 0;           ///< allocate_isolated: 0 private, 1 shared_ro, 2 shared
+    std::vector<std::string> peers;  ///< allocate_isolated
+    bool read_only = false;          ///< partition rights
+    uint8_t priority = 0;            ///< partition
+    uint32_t quota_bytes = 0;        ///< partition; 0 = none
 };
 
 struct Scenario {

@@ -35,6 +35,13 @@ std::string hex_address(uint64_t address) {
     return buf;
 }
 
+/// A status byte such as MMFSR: "0x82".
+std::string hex_byte(uint32_t value) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%02x", value);
+    return buf;
+}
+
 /// A fraction rounded to 6 decimals, so the shortest round-trip text nlohmann prints is that
 /// decimal and never an artefact like 0.30000000000000004.
 double round6(double x) {
@@ -199,12 +206,19 @@ std::string energy_csv(const RunRecord& record) {
 // ---- faults.jsonl ----------------------------------------------------------------------------
 
 OrderedJson fault_json(const FaultRecord& f) {
+    // One key set and order for every kind (steps-grammar.md); mmfsr/mmfar null unless MPU.
     OrderedJson j;
+    j["step"] = f.step;
     j["cycle"] = f.cycle;
     j["kind"] = f.kind;
-    j["address"] = hex_address(f.address);
-    j["bank"] = f.bank;
+    j["addr"] = hex_address(f.address);
+    j["size"] = f.size_bytes;
     j["access"] = f.access;
+    j["privileged"] = f.privileged;
+    j["domain"] = f.domain;
+    j["mmfsr"] = f.mmfsr ? OrderedJson(hex_byte(*f.mmfsr)) : OrderedJson(nullptr);
+    j["mmfar"] = f.mmfar ? OrderedJson(hex_address(*f.mmfar)) : OrderedJson(nullptr);
+    j["bank"] = f.bank;
     j["reason"] = f.reason;
     j["op"] = f.op;
     j["heap"] = f.heap;
@@ -269,6 +283,36 @@ bool all_passed(const RunRecord& record) {
                        [](const ExpectationResult& e) { return e.passed; });
 }
 
+Json mpu_json(const MpuRunRecord& mpu) {
+    Json j;
+    j["flavour"] = mpu.flavour;
+    j["regions"] = mpu.regions;
+    j["fault_policy"] = mpu.fault_policy;
+    j["stats"] = mpu.stats;
+    if (!mpu.isolation)
+        return j;
+    j["isolation_stats"] = mpu.isolation_stats;
+    Json switches = Json::array();
+    for (const DomainSwitchRecord& s : mpu.switches)
+        switches.push_back({{"step", s.step}, {"start_cycle", s.start_cycle},
+                            {"end_cycle", s.end_cycle}, {"cycles", s.end_cycle - s.start_cycle},
+                            {"from", s.from}, {"to", s.to}, {"stores", s.stores},
+                            {"result", s.result}});
+    j["domain_switches"] = switches;
+    Json terminations = Json::array();
+    for (const TerminationRecord& t : mpu.terminations)
+        terminations.push_back({{"step", t.step}, {"cycle", t.cycle}, {"domain", t.domain},
+                                {"partition", t.partition}});
+    j["terminations"] = terminations;
+    Json log = Json::array();
+    for (const AccessLogRecord& a : mpu.access_log)
+        log.push_back({{"domain", a.domain}, {"addr", hex_address(a.address)},
+                       {"size", a.size_bytes}, {"kind", a.kind}, {"allowed", a.allowed}});
+    j["access_log"] = log;
+    j["access_log_dropped"] = mpu.access_log_dropped;
+    return j;
+}
+
 std::string summary_json(const RunRecord& record) {
     Json j;
     j["scenario"] = record.scenario;
@@ -324,6 +368,8 @@ std::string summary_json(const RunRecord& record) {
     }
     j["expectations"] = expectations;
     j["passed"] = all_passed(record);
+    if (record.mpu)
+        j["mpu"] = mpu_json(*record.mpu);
     return j.dump(2) + "\n";
 }
 
@@ -708,6 +754,15 @@ void print_run_summary(const RunRecord& record, std::ostream& out) {
     out << "total energy " << fixed_decimal(all.total_fj(), 9, 6) << " uJ\n\n";
 
     out << faults_line(record);
+    if (record.mpu) {
+        const auto stat = [&](const char* key) {
+            const auto it = record.mpu->stats.find(key);
+            return u64(it == record.mpu->stats.end() ? 0 : it->second);
+        };
+        out << "mpu: " << record.mpu->flavour << ", " << record.mpu->regions << " regions, "
+            << stat("checked") << " accesses checked, " << stat("denied") << " denied, "
+            << stat("register_writes") << " register writes\n";
+    }
     if (record.expectations.empty()) {
         out << "expectations: none\n";
         return;

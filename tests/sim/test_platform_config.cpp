@@ -433,6 +433,74 @@ TEST(PlatformConfig, PresetsDeclareTheirPowerRegions) {
     EXPECT_TRUE(stm.power_regions[1].retention);
 }
 
+// ---- The mpu: section -------------------------------------------------------------------------
+
+const char* const MPU_PLATFORM = R"(name: p
+clock: { frequency_mhz: 64 }
+banks:
+  - { name: ram0, base: 0x20000000, size_kib: 16 }
+)";
+
+TEST(PlatformConfig, WithoutAnMpuSectionThereIsNoMpu) {
+    EXPECT_FALSE(parse_platform(MPU_PLATFORM, "p.yaml").mpu);
+    EXPECT_FALSE(load_platform(SOURCE_DIR + "/scenarios/platforms/minimal.yaml").mpu);
+}
+
+TEST(PlatformConfig, MpuSectionWithOnlyItsFlavourTakesTheDocumentedDefaults) {
+    const PlatformConfig c = parse_platform(std::string(MPU_PLATFORM) + "mpu: { flavour: pmsav8 }\n", "p.yaml");
+    ASSERT_TRUE(c.mpu);
+    EXPECT_EQ(c.mpu->params.flavour, MpuFlavour::Pmsav8);
+    EXPECT_EQ(c.mpu->params.regions, 8u);
+    EXPECT_EQ(c.mpu->params.check_cycles, 0u);
+    EXPECT_EQ(c.mpu->params.register_cycles, 1u);
+    EXPECT_EQ(c.mpu->fault_policy, MpuFaultPolicy::Log);
+    EXPECT_EQ(c.mpu->line, 5);
+}
+
+TEST(PlatformConfig, EveryMpuKeyReachesItsParameter) {
+    const PlatformConfig c = parse_platform(std::string(MPU_PLATFORM) +
+                                                "mpu:\n  flavour: pmsav7\n  regions: 16\n  check_cycles: 2\n"
+                                                "  register_cycles: 3\n  fault_policy: terminate_partition\n",
+                                            "p.yaml");
+    ASSERT_TRUE(c.mpu);
+    EXPECT_EQ(c.mpu->params.flavour, MpuFlavour::Pmsav7);
+    EXPECT_EQ(c.mpu->params.regions, 16u);
+    EXPECT_EQ(c.mpu->params.check_cycles, 2u);
+    EXPECT_EQ(c.mpu->params.register_cycles, 3u);
+    EXPECT_EQ(c.mpu->fault_policy, MpuFaultPolicy::TerminatePartition);
+}
+
+TEST(PlatformConfig, Pmsav7AllowsNoRegionsAndPmsav8AllowsTwelve) {
+    EXPECT_EQ(parse_platform(std::string(MPU_PLATFORM) + "mpu: { flavour: pmsav7, regions: 0 }\n", "p.yaml").mpu->params.regions, 0u);
+    EXPECT_EQ(parse_platform(std::string(MPU_PLATFORM) + "mpu: { flavour: pmsav8, regions: 12 }\n", "p.yaml").mpu->params.regions, 12u);
+}
+
+TEST(PlatformConfig, OverrideSetsAnMpuKeyAndCanCreateTheSection) {
+    const PlatformConfig c = parse_platform(std::string(MPU_PLATFORM) + "mpu: { flavour: pmsav7 }\n", "p.yaml",
+                                            {"mpu.regions=16", "mpu.fault_policy=terminate_partition"});
+    EXPECT_EQ(c.mpu->params.regions, 16u);
+    EXPECT_EQ(c.mpu->fault_policy, MpuFaultPolicy::TerminatePartition);
+    const PlatformConfig created = parse_platform(MPU_PLATFORM, "p.yaml", {"mpu.flavour=pmsav8"});
+    ASSERT_TRUE(created.mpu);
+    EXPECT_EQ(created.mpu->params.flavour, MpuFlavour::Pmsav8);
+}
+
+TEST(PlatformConfig, BadMpuOverrideIsBlamedOnTheOverride) {
+    try {
+        parse_platform(std::string(MPU_PLATFORM) + "mpu: { flavour: pmsav7 }\n", "p.yaml", {"mpu.regions=12"});
+        FAIL() << "12 regions on pmsav7 accepted";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(e.file(), "--set mpu.regions=12");
+        EXPECT_NE(std::string(e.what()).find("mpu.regions: expected a region count of 0, 8 or 16 (pmsav7), got 12"), std::string::npos) << e.what();
+    }
+    try {
+        parse_platform(MPU_PLATFORM, "p.yaml", {"mpu.flavor=pmsav7"});
+        FAIL() << "a misspelt mpu key accepted";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("mpu.flavor: unknown setting (did you mean flavour?)"), std::string::npos) << e.what();
+    }
+}
+
 // ---- Broken files: each fails at its exact line, saying what was expected ------------------
 
 struct BrokenFile {
@@ -551,6 +619,24 @@ const BrokenFile BROKEN_FILES[] = {
      "power_controller.bsae: unknown key (did you mean base?); expected one of base, register_cycles"},
     {"ZeroRegisterCyclesAreRejected", "controller_zero_cycles.yaml", 7,
      "power_controller.register_cycles: expected a whole number of cycles from 1 to 10^9, got 0"},
+    {"MpuSectionNeedsItsFlavour", "mpu_missing_flavour.yaml", 5,
+     "mpu.flavour: expected one of pmsav7 or pmsav8 (an mpu section needs its flavour), got nothing (the key is missing)"},
+    {"UnknownMpuFlavourListsTheFlavours", "mpu_bad_flavour.yaml", 6,
+     "mpu.flavour: expected one of pmsav7 or pmsav8, got pmsav6"},
+    {"Pmsav8RegionCountMustBeAMultipleOfFour", "mpu_regions_not_offered.yaml", 7,
+     "mpu.regions: expected a region count of 4, 8, 12 or 16 (pmsav8), got 6"},
+    {"Pmsav7OffersOnlyEightOrSixteenRegions", "mpu_v7_twelve_regions.yaml", 7,
+     "mpu.regions: expected a region count of 0, 8 or 16 (pmsav7), got 12"},
+    {"UnknownFaultPolicyListsThePolicies", "mpu_bad_fault_policy.yaml", 7,
+     "mpu.fault_policy: expected one of log or terminate_partition, got reboot"},
+    {"UnknownMpuKeySuggestsTheKnownOne", "mpu_unknown_key.yaml", 7,
+     "mpu.check_cylces: unknown key (did you mean check_cycles?); expected one of flavour, regions, check_cycles, register_cycles, fault_policy"},
+    {"MpuRegisterCostBeyondTheTimeBaseIsRejected", "mpu_register_cycles_too_large.yaml", 7,
+     "mpu.register_cycles: expected a whole number of cycles from 0 to 10^9, got 2000000000"},
+    {"NegativeMpuCheckCyclesAreRejected", "mpu_negative_check_cycles.yaml", 7,
+     "mpu.check_cycles: expected a whole number of cycles from 0 to 10^9, got -1"},
+    {"MpuSectionMustBeAMap", "mpu_not_a_map.yaml", 5,
+     "mpu: expected a map with keys flavour, regions, check_cycles, register_cycles, fault_policy, got pmsav7"},
 };
 
 /// Names the case by its file in test output instead of a byte dump.

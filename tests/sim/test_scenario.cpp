@@ -261,11 +261,128 @@ TEST(Scenario, ExpectationsAreOnePerKeyWithTheirFiltersAndPositions) {
     EXPECT_EQ(fault.fault_kind, "bus_error");
     EXPECT_EQ(fault.address, 0x20004000u);
     EXPECT_EQ(fault.bank, "ram1");
-    EXPECT_EQ(fault.value, 2u);
+    EXPECT_EQ(fault.fault_count, 2u);
+    EXPECT_FALSE(fault.domain) << "no domain filter unless given";
 
     const Expectation& ok = s.steps[29].expectations.at(0);
     EXPECT_EQ(ok.status, "ok") << "spelled as OpRecord::result spells success";
     EXPECT_TRUE(ok.at_end);
+}
+
+// ---- The MPU steps ---------------------------------------------------------------------------
+
+TEST(Scenario, MpuStepsResolveRegisterNamesWithOrWithoutThePrefix) {
+    const Scenario s = parse_scenario(R"(name: t
+platform: platforms/two_banks_mpu.yaml
+steps:
+  - mpu_write: {reg: RBAR, value: 0x20000010}
+  - mpu_write: {reg: MPU_RASR_A3, value: 0x0300001B}
+  - mpu_write: {address: 0xE000ED94, value: 5}
+  - mpu_read: {reg: CFSR, expect: 0x82}
+  - mpu_read: {reg: MMFAR}
+  - access: {addr: 0x2000_4000}
+  - access: {addr: 0x20000000, size: 64, kind: write, privileged: false}
+  - access: {addr: 0x20000000, size: 2, kind: exec, privileged: true}
+  - expect: {fault: {kind: mpu_fault, address: 0x20000000, domain: 3, count: 0}}
+)", DATA_DIR + "/t.yaml");
+    ASSERT_EQ(s.steps.size(), 9u);
+    EXPECT_EQ(s.steps[0].kind, StepKind::MpuWrite);
+    EXPECT_EQ(s.steps[0].register_address, 0xE000ED9Cu);
+    EXPECT_EQ(s.steps[0].value, 0x20000010u);
+    EXPECT_EQ(s.steps[1].register_address, 0xE000EDB8u) << "RASR_A3";
+    EXPECT_EQ(s.steps[2].register_address, 0xE000ED94u);
+    EXPECT_EQ(s.steps[3].kind, StepKind::MpuRead);
+    EXPECT_EQ(s.steps[3].register_address, 0xE000ED28u);
+    EXPECT_EQ(s.steps[3].expect_value, 0x82u);
+    EXPECT_EQ(s.steps[4].register_address, 0xE000ED34u);
+    EXPECT_FALSE(s.steps[4].expect_value);
+    EXPECT_EQ(s.steps[5].kind, StepKind::Access);
+    EXPECT_EQ(s.steps[5].address, 0x20004000u);
+    EXPECT_EQ(s.steps[5].bytes, 4u) << "size ? = 4";
+    EXPECT_EQ(s.steps[5].access_kind, AccessKind::Read) << "kind ? = read";
+    EXPECT_FALSE(s.steps[5].privileged) << "absent: the host decides (privileged, or the domain's)";
+    EXPECT_EQ(s.steps[6].bytes, 64u);
+    EXPECT_EQ(s.steps[6].access_kind, AccessKind::Write);
+    EXPECT_EQ(s.steps[6].privileged, false);
+    EXPECT_EQ(s.steps[7].access_kind, AccessKind::Fetch);
+    EXPECT_EQ(s.steps[7].privileged, true);
+    const Expectation& none = s.steps[8].expectations.at(0);
+    EXPECT_EQ(none.fault_kind, "mpu_fault");
+    EXPECT_EQ(none.address, 0x20000000u);
+    EXPECT_EQ(none.domain, 3u);
+    EXPECT_EQ(none.fault_count, 0u) << "count: 0 requires the fault's absence";
+}
+
+TEST(Scenario, IsolationStepsResolveTheirNamesAndDefaults) {
+    const Scenario s = parse_scenario(R"(name: t
+platform: platforms/two_banks_mpu.yaml
+steps:
+  - domain: {name: sensor}
+  - domain: {name: radio, security_level: trusted}
+  - partition: {name: sram, bank: ram1, offset: 0x1000, size: 4096, owner: sensor, quota: 512, priority: 3}
+  - partition: {name: consts, start: 0x20000000, size: 1024, rights: read_only}
+  - allocate_isolated: {domain: sensor, size: 100, isolation: shared_ro, peers: [radio], as: buf}
+  - switch_domain: {to: kernel}
+  - as_domain:
+      domain: radio
+      steps:
+        - allocate_isolated: {size: 64, as: rx}
+        - read: {block: buf, bytes: 8}
+        - access: {addr: 0x20005000, kind: write}
+  - expect: {fault: {kind: mpu_fault, domain: radio}}
+)", DATA_DIR + "/t.yaml");
+    ASSERT_EQ(s.steps.size(), 8u);
+    EXPECT_EQ(s.steps[0].kind, StepKind::Domain);
+    EXPECT_EQ(s.steps[0].domain, "sensor");
+    EXPECT_EQ(s.steps[0].security_level, 1u) << "security_level ? = normal";
+    EXPECT_EQ(s.steps[1].security_level, 2u);
+    const Step& part = s.steps[2];
+    EXPECT_EQ(part.kind, StepKind::Partition);
+    EXPECT_EQ(part.partition, "sram");
+    EXPECT_EQ(part.address, 0x20005000u) << "bank ram1 + offset";
+    EXPECT_EQ(part.bytes, 4096u);
+    EXPECT_EQ(part.domain, "sensor") << "the owner";
+    EXPECT_EQ(part.quota_bytes, 512u);
+    EXPECT_EQ(part.priority, 3u);
+    EXPECT_FALSE(part.read_only) << "rights ? = read_write";
+    EXPECT_TRUE(s.steps[3].read_only);
+    EXPECT_EQ(s.steps[3].address, 0x20000000u);
+    const Step& iso = s.steps[4];
+    EXPECT_EQ(iso.domain, "sensor");
+    EXPECT_EQ(iso.size_bytes, 100u);
+    EXPECT_EQ(iso.isolation, 1u);
+    EXPECT_EQ(iso.peers, std::vector<std::string>{"radio"});
+    EXPECT_EQ(iso.as, "buf");
+    EXPECT_EQ(s.steps[5].domain, "kernel");
+    const Step& as = s.steps[6];
+    EXPECT_EQ(as.domain, "radio");
+    ASSERT_EQ(as.body.size(), 3u);
+    EXPECT_EQ(as.body[0].domain, "radio") << "inside as_domain the domain defaults to its own";
+    EXPECT_EQ(as.body[1].block, "buf");
+    EXPECT_EQ(as.body[1].heap, "sram") << "an isolated block's heap is its partition";
+    EXPECT_FALSE(as.body[2].privileged) << "the host makes it unprivileged inside as_domain";
+    EXPECT_EQ(s.steps[7].expectations.at(0).domain, 2u) << "a domain name filter is its id";
+}
+
+TEST(Scenario, Pmsav8RegistersAreNamedByThePmsav8Table) {
+    const Scenario s = parse_scenario(R"(name: t
+platform: platforms/two_banks_mpu.yaml
+steps:
+  - mpu_write: {reg: RLAR_A2, value: 0x2000001F}
+  - mpu_write: {reg: MAIR0, value: 0xFF}
+)", DATA_DIR + "/t.yaml", {"platform.mpu.flavour=pmsav8"});
+    EXPECT_EQ(s.steps[0].register_address, 0xE000EDB0u);
+    EXPECT_EQ(s.steps[1].register_address, 0xE000EDC0u);
+}
+
+TEST(Scenario, OverrideOfAnMpuRegisterFormReplacesTheOtherForm) {
+    const Scenario s = parse_scenario(R"(name: t
+platform: platforms/two_banks_mpu.yaml
+steps:
+  - mpu_write: {reg: CTRL, value: 5}
+)", DATA_DIR + "/t.yaml", {"steps[0].mpu_write.address=0xE000ED98", "steps[0].mpu_write.value=3"});
+    EXPECT_EQ(s.steps[0].register_address, 0xE000ED98u);
+    EXPECT_EQ(s.steps[0].value, 3u);
 }
 
 TEST(Scenario, AbsentOptionalKeysTakeTheDocumentedDefaults) {
@@ -641,7 +758,7 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
      "dma[0].write_percent: expected a whole number from 0 to 100, got 150", nullptr},
     {"BadModeListsTheModes", "bad_mode.yaml", 4, "mode: expected one of lt, lt_dmi or at, got fast", nullptr},
     {"BadResultStatusListsTheStatuses", "bad_result_status.yaml", 12,
-     "steps[1].expect.result: expected ok, bus_error or an RtStatus name (ok, NoMemory, InvalidSize, InvalidAlignment, BadPointer, DoubleFree, Corrupt, TimeConstraintViolation, Sealed, OutOfOrder, InvalidRegion, AccessDenied, AddressConflict, QuotaExceeded, Unsupported, bus_error), got NoMem", nullptr},
+     "steps[1].expect.result: expected ok, bus_error, mpu_fault, terminated or an RtStatus name (ok, NoMemory, InvalidSize, InvalidAlignment, BadPointer, DoubleFree, Corrupt, TimeConstraintViolation, Sealed, OutOfOrder, InvalidRegion, AccessDenied, AddressConflict, QuotaExceeded, Unsupported, bus_error, mpu_fault, terminated), got NoMem", nullptr},
     {"ResultBeforeAnyOperationIsRejected", "result_before_any_op.yaml", 12,
      "steps[1].expect.result: expected an operation before this step (result checks the previous one), got none", nullptr},
     {"OpFilterWithoutLatencyIsRejected", "op_without_latency.yaml", 12,
@@ -649,7 +766,7 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
     {"HeapFreeMinWithoutHeapIsRejected", "heap_free_min_without_heap.yaml", 12,
      "steps[1].expect.heap: expected the allocator whose free bytes heap_free_min checks, got nothing (the key is missing)", nullptr},
     {"UnknownFaultKindIsRejected", "bad_fault_kind.yaml", 12,
-     "steps[1].expect.fault.kind: expected one of bus_error or runtime_invariant, got bus_eror (did you mean bus_error?)", nullptr},
+     "steps[1].expect.fault.kind: expected one of bus_error, runtime_invariant or mpu_fault, got bus_eror (did you mean bus_error?)", nullptr},
     {"YamlSyntaxErrorKeepsTheParsersPosition", "yaml_syntax.yaml", 12,
      "yaml_syntax.yaml:12:9: YAML syntax error: end of map flow not found", nullptr},
     {"MissingPlatformFileIsReportedAtThePlatformKey", "missing_platform_file.yaml", 3,
@@ -671,8 +788,92 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
      "steps[0].repeat.count: expected a whole number from 1 to 10^9, got 0", nullptr},
     {"UnknownPowerStateListsTheStates", "bad_power_state.yaml", 11,
      "steps[0].power.state: expected one of active, standby, retention or off, got sleep", nullptr},
+    {"MpuWriteNeedsAnMpu", "mpu_write_without_mpu.yaml", 5,
+     "steps[0].mpu_write: expected a platform with an mpu: section (mpu_write programs the MPU), got platform two_banks without one", nullptr},
+    {"UnknownMpuRegisterListsTheFlavoursRegisters", "mpu_unknown_register.yaml", 5,
+     "steps[0].mpu_write.reg: expected a register of pmsav7 (CFSR, MMFAR, TYPE, CTRL, RNR, RBAR, RASR, RBAR_A1, RASR_A1, RBAR_A2, RASR_A2, RBAR_A3, RASR_A3), with or without the MPU_ prefix, got RASR_A4 (did you mean RASR_A1?)", nullptr},
+    {"Pmsav8RegisterOnAPmsav7MpuIsRejected", "mpu_v8_register_on_v7.yaml", 5,
+     "steps[0].mpu_write.reg: expected a register of pmsav7", nullptr},
+    {"MpuRegisterAndAddressAreOneArgument", "mpu_reg_and_address.yaml", 5,
+     "steps[0].mpu_write.address: expected one of reg and address, got both", nullptr},
+    {"MpuWriteNeedsItsValue", "mpu_write_without_value.yaml", 5,
+     "steps[0].mpu_write.value: expected an integer from 0 to 0xFFFFFFFF, got nothing (the key is missing)", nullptr},
+    {"MpuValueIsOneWord", "mpu_value_too_large.yaml", 5,
+     "steps[0].mpu_write.value: expected an integer from 0 to 0xFFFFFFFF, got 0x1_0000_0000", nullptr},
+    {"MpuReadExpectIsAWord", "mpu_read_bad_expect.yaml", 5,
+     "steps[0].mpu_read.expect: expected an integer from 0 to 0xFFFFFFFF, got DACCVIOL", nullptr},
+    {"UnknownAccessKindListsTheKinds", "access_bad_kind.yaml", 5,
+     "steps[0].access.kind: expected one of read, write or exec, got fetch", nullptr},
+    {"AccessOfZeroBytesIsRejected", "access_zero_size.yaml", 5,
+     "steps[0].access.size: expected a whole number of bytes from 1 to 65536 (1, 2 or 4: one access; more: one burst), got 0", nullptr},
+    {"AccessPastTheAddressSpaceIsRejected", "access_past_address_space.yaml", 5,
+     "steps[0].access.addr: expected an access that ends at or below 2^32, got 0xFFFFFFFE + 4 bytes", nullptr},
+    {"AccessPrivilegedIsAFlag", "access_privileged_not_flag.yaml", 5,
+     "steps[0].access.privileged: expected true or false, got 0", nullptr},
+    {"AccessNeedsItsAddress", "access_without_addr.yaml", 5,
+     "steps[0].access.addr: expected an address (an integer below 2^32, e.g. 0x20000000), got nothing (the key is missing)", nullptr},
+    {"FaultDomainIsASixteenBitId", "fault_domain_too_large.yaml", 6,
+     "steps[1].expect.fault.domain: expected a domain defined by an earlier domain step, or a domain id from 0 (the runtime) to 65535, got 70000", nullptr},
+    {"AsDomainAllocatesForAnother", "as_domain_allocates_for_another.yaml", 10,
+     "steps[2].as_domain.steps[0].allocate_isolated.domain: expected the domain this as_domain runs as (a), got b", nullptr},
+    {"AsDomainNested", "as_domain_nested.yaml", 10,
+     "steps[2].as_domain.steps[0].as_domain: expected as_domain outside another as_domain, got it inside as_domain a", nullptr},
+    {"AsDomainRunsAlloc", "as_domain_runs_alloc.yaml", 9,
+     "steps[1].as_domain.steps[0].seal: expected a step a domain runs (access, read, write, allocate_isolated, wait or expect), got seal", nullptr},
+    {"DomainBadSecurityLevel", "domain_bad_security_level.yaml", 5,
+     "steps[0].domain.security_level: expected one of untrusted, normal or trusted, got high", nullptr},
+    {"DomainDefinedTwice", "domain_defined_twice.yaml", 6,
+     "steps[1].domain.name: expected a name no other domain has, got a", nullptr},
+    {"DomainInsideRepeat", "domain_inside_repeat.yaml", 5,
+     "steps[0].repeat.steps[0].domain: expected domain at the top level of steps (it is created once), got it inside another step", nullptr},
+    {"DomainNamedKernel", "domain_named_kernel.yaml", 5,
+     "steps[0].domain.name: expected a domain name other than kernel (kernel names no domain), got kernel", nullptr},
+    {"DomainWithoutMpu", "domain_without_mpu.yaml", 5,
+     "steps[0].domain: expected a platform with an mpu: section (domain uses the MPU), got platform two_banks without one", nullptr},
+    {"FreeIsolatedBlock", "free_isolated_block.yaml", 8,
+     "steps[3].free.block: expected a block bound by an alloc with as:, got 'x', an isolated block (it is released only by its domain's termination)", nullptr},
+    {"IsolatedBadIsolation", "isolated_bad_isolation.yaml", 6,
+     "steps[1].allocate_isolated.isolation: expected one of private, shared_ro or shared, got public", nullptr},
+    {"IsolatedPeersNotAList", "isolated_peers_not_a_list.yaml", 7,
+     "steps[2].allocate_isolated.peers: expected a list of domain names, got b", nullptr},
+    {"IsolatedUndefinedDomain", "isolated_undefined_domain.yaml", 6,
+     "steps[1].allocate_isolated.domain: expected a domain defined by an earlier domain step (a), got undefined domain 'b' (did you mean a?)", nullptr},
+    {"IsolatedWithoutDomain", "isolated_without_domain.yaml", 6,
+     "steps[1].allocate_isolated.domain: expected a domain defined by an earlier domain step, got nothing (the key is missing)", nullptr},
+    {"IsolatedZeroSize", "isolated_zero_size.yaml", 6,
+     "steps[1].allocate_isolated.size: expected a whole number of bytes from 1 to 2^31, got 0", nullptr},
+    {"PartitionBadRights", "partition_bad_rights.yaml", 5,
+     "steps[0].partition.rights: expected one of read_write or read_only, got rwx", nullptr},
+    {"PartitionDefinedTwice", "partition_defined_twice.yaml", 6,
+     "steps[1].partition.name: expected a name no other partition has, got p", nullptr},
+    {"PartitionMisalignedStart", "partition_misaligned_start.yaml", 6,
+     "steps[1].partition.start: expected a start on a multiple of 32 bytes (the MPU granule), got 0x20000010", nullptr},
+    {"PartitionOffsetWithStart", "partition_offset_with_start.yaml", 5,
+     "steps[0].partition.offset: expected offset only with bank, got it with start", nullptr},
+    {"PartitionOutsideBanks", "partition_outside_banks.yaml", 5,
+     "steps[0].partition.size: expected a partition inside one bank, got [0x20003C00, 0x20004400)", nullptr},
+    {"PartitionPriorityTooLarge", "partition_priority_too_large.yaml", 5,
+     "steps[0].partition.priority: expected a whole number from 0 to 255 (larger is served first), got 300", nullptr},
+    {"PartitionSizeNotGranule", "partition_size_not_granule.yaml", 6,
+     "steps[1].partition.size: expected a whole number of bytes from 32 to 2^32, a multiple of 32 (the MPU granule), got 100", nullptr},
+    {"PartitionStartAndBank", "partition_start_and_bank.yaml", 5,
+     "steps[0].partition.bank: expected one of start and bank (+ offset), got both", nullptr},
+    {"PartitionUndefinedBank", "partition_undefined_bank.yaml", 5,
+     "steps[0].partition.bank: expected one of the banks of platform two_banks_mpu (ram0, ram1), got undefined bank 'ram9' (did you mean ram0?)", nullptr},
+    {"PartitionUndefinedOwner", "partition_undefined_owner.yaml", 5,
+     "steps[0].partition.owner: expected a domain defined by an earlier domain step (none is defined), got undefined domain 'b'", nullptr},
+    {"PartitionZeroQuota", "partition_zero_quota.yaml", 6,
+     "steps[1].partition.quota: expected a whole number of bytes from 1 to 2^32 - 1 (leave it out for no quota), got 0", nullptr},
+    {"SwitchDomainUndefined", "switch_domain_undefined.yaml", 6,
+     "steps[1].switch_domain.to: expected a domain defined by an earlier domain step or kernel (a), got undefined domain 'b' (did you mean a?)", nullptr},
+    {"IsolatedBadBlockName", "isolated_bad_block_name.yaml", 6,
+     "steps[1].allocate_isolated.as: expected a name of letters, digits and '_' that does not start with a digit, got 2buf", nullptr},
+    {"AsDomainUndefinedDomain", "as_domain_undefined_domain.yaml", 6,
+     "steps[1].as_domain.domain: expected a domain defined by an earlier domain step (a), got undefined domain 'z' (did you mean a?)", nullptr},
+    {"AsDomainStepsNotAList", "as_domain_steps_not_a_list.yaml", 6,
+     "steps[1].as_domain.steps: expected a list of at least one step (each a map with one key naming its kind), got 3", nullptr},
     {"StepWithTwoKeysIsRejected", "step_with_two_keys.yaml", 11,
-     "steps[0]: expected a map with one key naming the step (alloc, free, realloc, read, write, mark, release, seal, repeat, random_workload, wait, dma, power, check, expect, power_request, optimize_power, sleep), got a map of 2 keys", nullptr},
+     "steps[0]: expected a map with one key naming the step (alloc, free, realloc, read, write, mark, release, seal, repeat, random_workload, wait, dma, power, check, expect, power_request, optimize_power, sleep, mpu_write, mpu_read, access, domain, partition, allocate_isolated, switch_domain, as_domain), got a map of 2 keys", nullptr},
     {"BlockNameMustBeAnIdentifier", "bad_block_name.yaml", 11,
      "steps[0].alloc.as: expected a name of letters, digits and '_' that does not start with a digit, got 1buf", nullptr},
     {"SealTakesNoArguments", "seal_with_arguments.yaml", 11,

@@ -101,9 +101,11 @@ RunRecord small_record() {
     r.ops[2].stores = 1;
 
     FaultRecord f;
+    f.step = 7;
     f.cycle = 150;
     f.kind = "bus_error";
     f.address = 0x20010000;
+    f.size_bytes = 4;
     f.bank = "ram1";
     f.access = "read";
     f.reason = "retention";
@@ -239,9 +241,37 @@ TEST(TraceWriters, FaultsJsonlIsOneCompactObjectPerLineInFixedKeyOrder) {
     const fs::path dir = fresh_dir("a");
     write_run_outputs(small_record(), dir.string());
     EXPECT_EQ(read_text(dir / "faults.jsonl"),
-              "{\"cycle\":150,\"kind\":\"bus_error\",\"address\":\"0x20010000\",\"bank\":\"ram1\","
-              "\"access\":\"read\",\"reason\":\"retention\",\"op\":\"read\",\"heap\":\"\","
+              "{\"step\":7,\"cycle\":150,\"kind\":\"bus_error\",\"addr\":\"0x20010000\",\"size\":4,"
+              "\"access\":\"read\",\"privileged\":true,\"domain\":0,\"mmfsr\":null,\"mmfar\":null,"
+              "\"bank\":\"ram1\",\"reason\":\"retention\",\"op\":\"read\",\"heap\":\"\","
               "\"step_line\":8}\n");
+    fs::remove_all(dir);
+}
+
+TEST(TraceWriters, MpuFaultLineCarriesTheStatusRegistersAndTheSameKeysInTheSameOrder) {
+    RunRecord r = small_record();
+    FaultRecord f;
+    f.step = 3;
+    f.cycle = 42;
+    f.kind = "mpu_fault";
+    f.address = 0x20000010;
+    f.size_bytes = 4;
+    f.access = "write";
+    f.privileged = false;
+    f.domain = 2;
+    f.mmfsr = 0x82;
+    f.mmfar = 0x20000010;
+    f.reason = "no_region";
+    f.op = "access";
+    f.step_line = 12;
+    r.faults = {f};
+    const fs::path dir = fresh_dir("a");
+    write_run_outputs(r, dir.string());
+    EXPECT_EQ(read_text(dir / "faults.jsonl"),
+              "{\"step\":3,\"cycle\":42,\"kind\":\"mpu_fault\",\"addr\":\"0x20000010\",\"size\":4,"
+              "\"access\":\"write\",\"privileged\":false,\"domain\":2,\"mmfsr\":\"0x82\","
+              "\"mmfar\":\"0x20000010\",\"bank\":\"\",\"reason\":\"no_region\",\"op\":\"access\","
+              "\"heap\":\"\",\"step_line\":12}\n");
     fs::remove_all(dir);
 }
 

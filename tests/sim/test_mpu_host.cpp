@@ -1,0 +1,165 @@
+// The runtime host with an MPU on its path: faults are the same in LT, LT+DMI and AT; the
+// MemManage handler runs only when the scenario uses isolation, clears CFSR through the bus and
+// applies the platform's policy; terminated domains' steps are refused; a platform without an
+// `mpu:` section checks nothing.
+
+#include "sim/platform.h"
+#include "sim/runtime_host.h"
+#include "sim/scenario.h"
+#include "tests/support/systemc_test.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace emsim {
+namespace {
+
+const std::string DATA_DIR = std::string(EMSIM_TEST_DATA_DIR) + "/scenarios";
+
+/// What one run leaves: its record and the MPU's CFSR at the end.
+struct HostedRun {
+    RunRecord record;
+    uint32_t cfsr_at_end = 0;
+};
+
+HostedRun run(const std::string& text, TimingMode mode, const std::vector<std::string>& overrides = {}) {
+    fresh_simulation_context();
+    const Scenario s = parse_scenario(text, DATA_DIR + "/t.yaml", overrides);
+    // Leaked on purpose: modules of an abandoned SystemC context are never destroyed.
+    auto* platform = new Platform(s.platform);
+    auto* host = new RuntimeHost("runtime", s, *platform, mode, {});
+    platform->bind_core(host->out);
+    sc_core::sc_start();
+    HostedRun r;
+    r.record = host->record();
+    if (platform->mpu()) r.cfsr_at_end = *platform->mpu()->peek_register(0xE000ED28);
+    return r;
+}
+
+const char* const VIOLATION = R"(name: t
+platform: platforms/two_banks_mpu.yaml
+allocators:
+  - {name: kheap, kind: tlsf, bank: ram0, size: 4096}
+steps:
+  - domain: {name: a}
+  - domain: {name: b}
+  - partition: {name: pa, bank: ram1, size: 4096, owner: a}
+  - partition: {name: pb, bank: ram1, offset: 0x2000, size: 4096, owner: b}
+  - allocate_isolated: {domain: a, size: 256, as: mine}
+  - allocate_isolated: {domain: b, size: 256, as: theirs}
+  - as_domain:
+      domain: a
+      steps:
+        - write: {block: mine}
+        - write: {block: theirs}
+        - read: {block: mine}
+  - as_domain:
+      domain: b
+      steps:
+        - read: {block: theirs}
+  - alloc: {heap: kheap, size: 64}
+)";
+
+std::string fault_text(const FaultRecord& f) {
+    return f.kind + " " + std::to_string(f.address) + " " + f.access + " d" +
+           std::to_string(f.domain) + (f.privileged ? " p" : " u") + " mmfsr " +
+           std::to_string(f.mmfsr.value_or(0)) + " mmfar " + std::to_string(f.mmfar.value_or(0));
+}
+
+std::vector<std::string> results(const RunRecord& r) {
+    std::vector<std::string> out;
+    for (const OpRecord& op : r.ops) out.push_back(op.op + " " + op.name + " " + op.result);
+    return out;
+}
+
+class MpuHost : public test::SystemCTest {};
+
+TEST_F(MpuHost, AViolationIsOneFaultTerminatingItsDomainAndTheOthersGoOn) {
+    const HostedRun r = run(VIOLATION, TimingMode::Lt, {"platform.mpu.fault_policy=terminate_partition"});
+    ASSERT_EQ(r.record.faults.size(), 1u);
+    const FaultRecord& f = r.record.faults[0];
+    EXPECT_EQ(f.kind, "mpu_fault");
+    EXPECT_EQ(f.access, "write");
+    EXPECT_FALSE(f.privileged);
+    EXPECT_EQ(f.domain, 1) << "domain a, the first created";
+    EXPECT_EQ(f.mmfsr, 0x82u) << "DACCVIOL | MMARVALID";
+    EXPECT_EQ(f.mmfar, f.address);
+    EXPECT_EQ(f.step, 7u);
+    EXPECT_EQ(r.cfsr_at_end, 0u) << "the handler cleared what it read (write-one-to-clear)";
+    ASSERT_TRUE(r.record.mpu && r.record.mpu->isolation);
+    ASSERT_EQ(r.record.mpu->terminations.size(), 1u);
+    EXPECT_EQ(r.record.mpu->terminations[0].domain, "a");
+    EXPECT_EQ(r.record.mpu->terminations[0].partition, "pa");
+    ASSERT_EQ(r.record.mpu->access_log.size(), 1u);
+    EXPECT_FALSE(r.record.mpu->access_log[0].allowed);
+    EXPECT_EQ(r.record.mpu->access_log[0].domain, "a");
+    const std::vector<std::string> ops = results(r.record);
+    auto has = [&](const std::string& s) { return std::find(ops.begin(), ops.end(), s) != ops.end(); };
+    EXPECT_TRUE(has("write theirs mpu_fault"));
+    EXPECT_TRUE(has("memmanage a terminated"));
+    EXPECT_TRUE(has("switch_domain kernel ok")) << "never back to a terminated domain";
+    EXPECT_TRUE(has("read a terminated")) << "a's later step is refused and recorded";
+    EXPECT_TRUE(has("read theirs ok")) << "b keeps running";
+    EXPECT_EQ(r.record.ops.back().op, "alloc");
+    EXPECT_EQ(r.record.ops.back().result, "ok") << "the kernel's own heap keeps working";
+}
+
+TEST_F(MpuHost, TheLogPolicyRecordsTheFaultAndTerminatesNothing) {
+    const HostedRun r = run(VIOLATION, TimingMode::Lt, {"platform.mpu.fault_policy=log"});
+    ASSERT_EQ(r.record.faults.size(), 1u);
+    EXPECT_TRUE(r.record.mpu->terminations.empty());
+    EXPECT_EQ(r.cfsr_at_end, 0u);
+    const std::vector<std::string> ops = results(r.record);
+    EXPECT_NE(std::find(ops.begin(), ops.end(), "memmanage a logged"), ops.end());
+    EXPECT_NE(std::find(ops.begin(), ops.end(), "read mine ok"), ops.end()) << "a goes on";
+}
+
+TEST_F(MpuHost, FaultsAndResultsAreTheSameInLtLtDmiAndAt) {
+    const HostedRun lt = run(VIOLATION, TimingMode::Lt);
+    const HostedRun dmi = run(VIOLATION, TimingMode::LtDmi);
+    const HostedRun at = run(VIOLATION, TimingMode::At);
+    for (const HostedRun* other : {&dmi, &at}) {
+        ASSERT_EQ(other->record.faults.size(), lt.record.faults.size());
+        for (size_t i = 0; i < lt.record.faults.size(); ++i)
+            EXPECT_EQ(fault_text(other->record.faults[i]), fault_text(lt.record.faults[i]));
+        EXPECT_EQ(results(other->record), results(lt.record));
+    }
+    EXPECT_GT(dmi.record.mpu->stats.at("dmi_grants"), 0u) << "LT+DMI did use DMI windows";
+}
+
+TEST_F(MpuHost, WithoutDomainsNoHandlerRunsAndCfsrStaysForTheScenarioToRead) {
+    const HostedRun r = run(R"(name: t
+platform: platforms/two_banks_mpu.yaml
+steps:
+  - mpu_write: {reg: RBAR, value: 0x20004010}
+  - mpu_write: {reg: RASR, value: 0x1300001B}
+  - mpu_write: {reg: CTRL, value: 5}
+  - access: {addr: 0x20000000, privileged: false}
+  - access: {addr: 0x20004000, kind: exec}
+  - access: {addr: 0x20004000, kind: write, privileged: false}
+)", TimingMode::Lt);
+    ASSERT_EQ(r.record.faults.size(), 2u);
+    EXPECT_EQ(r.record.faults[0].mmfsr, 0x82u);
+    EXPECT_EQ(r.record.faults[1].access, "exec");
+    EXPECT_EQ(r.record.faults[1].mmfsr, 0x01u) << "IACCVIOL: ram1 is execute-never";
+    EXPECT_FALSE(r.record.faults[1].mmfar) << "no MMFAR for an instruction fetch";
+    EXPECT_EQ(r.cfsr_at_end, 0x83u) << "nobody cleared it";
+    EXPECT_FALSE(r.record.mpu->isolation);
+    EXPECT_EQ(r.record.ops.back().result, "ok");
+}
+
+TEST_F(MpuHost, WithoutAnMpuSectionNothingIsChecked) {
+    const HostedRun r = run(R"(name: t
+platform: platforms/two_banks.yaml
+steps:
+  - access: {addr: 0x20000000, kind: exec, privileged: false}
+)", TimingMode::Lt);
+    EXPECT_TRUE(r.record.faults.empty());
+    EXPECT_FALSE(r.record.mpu);
+}
+
+} // namespace
+} // namespace emsim
