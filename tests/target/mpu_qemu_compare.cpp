@@ -685,18 +685,16 @@ int compare_faults(const std::string& expected_path, const std::string& actual_p
                 note(missing, "missing fault " + e[i].dump());
                 continue;
             }
-            std::string key_differing;
+            std::string keys_differing;
             for (const auto& [key, value] : e[i].items())
-                if (!got[i].contains(key) || lower(got[i][key]) != lower(value)) {
-                    key_differing = key;
-                    break;
-                }
-            if (key_differing.empty()) {
+                if (!got[i].contains(key) || lower(got[i][key]) != lower(value))
+                    keys_differing += (keys_differing.empty() ? "" : ", ") + key;
+            if (keys_differing.empty()) {
                 ++agree;
                 continue;
             }
-            note(differ, "step " + std::to_string(step) + " differs in '" + key_differing +
-                             "': expected " + e[i].dump() + ", got " + got[i].dump());
+            note(differ, "step " + std::to_string(step) + " differs in " + keys_differing +
+                             ": expected " + e[i].dump() + ", got " + got[i].dump());
         }
         for (size_t i = e.size(); i < got.size(); ++i) note(unexpected, "unexpected fault " + got[i].dump());
     }
