@@ -13,17 +13,23 @@
 //       with their vector, and the exit status is 1 (2: bad arguments or unreadable file).
 //
 //   emsim_mpu_qemu_compare scenario pmsav7|pmsav8 <qemu results> <out dir> [vectors]
-//       Writes the same vectors as an emsim scenario for `emsim run` (grammar:
-//       notes/steps-grammar.md): <out dir>/platform.yaml (one 4 MB bank over the probe window
-//       and an `mpu:` section with the DREGION QEMU reported), <out dir>/scenario.yaml
-//       (mpu_write steps as the firmware made them, then one `access` step per probe and
-//       privilege level) and <out dir>/expected_faults.jsonl (QEMU's faults, one line per
-//       faulting access step with the faults.jsonl keys step, kind, addr, size, access,
-//       privileged, mmfsr, mmfar). `vectors` limits the count (default: all).
+//       Writes the same vectors as an emsim scenario for `emsim run` (grammar: sim/mpu_steps.h,
+//       platform: sim/mpu_config.h): <out dir>/platform.yaml (one 4 MB bank over the probe
+//       window and an `mpu:` section with the DREGION QEMU reported), <out dir>/scenario.yaml
+//       (the firmware's register stores and loads and its probes, in its order, with QEMU's
+//       read-back words and CFSR/MMFAR values as mpu_read expectations; see the file's header)
+//       and <out dir>/expected_faults.jsonl (QEMU's faults, one line per MemManage exception,
+//       with the faults.jsonl keys step, kind, addr, size, access, privileged, mmfsr, mmfar).
+//       The firmware's handler clears CFSR after each fault, so QEMU's MMFSR is the bits that
+//       fault set: what emsim's fault record holds (MpuFault::mmfsr); the scenario repeats the
+//       handler's loads and write-one-to-clear store so the CFSR/MMFAR registers are compared
+//       too. `vectors` limits the count (default: all).
 //   emsim_mpu_qemu_compare faults <expected_faults.jsonl> <faults.jsonl>
-//       Compares the mpu_fault lines of an `emsim run` faults.jsonl with the expected ones,
-//       matched by step, on the expected file's keys (cycle and domain are not compared: QEMU
-//       has no emsim cycle, and every access runs outside as_domain). Exit 0 when equal.
+//       Compares every line of an `emsim run` faults.jsonl (any kind) with the expected ones,
+//       grouped by step, on the expected file's keys (cycle and domain are not compared: QEMU
+//       has no emsim cycle, and every access runs outside as_domain). Exit 0 when each expected
+//       fault has its equal and there is no other. tests/target/run_mpu_scenario.cmake chains
+//       scenario, `emsim run` and faults under CTest.
 
 #include "models/access_attributes.h"
 #include "models/blocking_initiator.h"
@@ -485,10 +491,25 @@ const char* access_name(uint8_t kind) {
     return kind == mv::PROBE_READ ? "read" : kind == mv::PROBE_WRITE ? "write" : "exec";
 }
 
+/// The firmware's word index (read_back()'s `out`) of a read-back load at `address`, the region
+/// registers selected by RNR = `rnr`.
+size_t read_back_index(uint32_t address, uint32_t rnr) {
+    switch (address) {
+    case mv::REG_TYPE: return 0;
+    case mv::REG_CTRL: return 1;
+    case mv::REG_RNR: return 2;
+    case mv::REG_MAIR0: return 3;
+    case mv::REG_MAIR1: return 4;
+    case mv::REG_RBAR: return 5 + 2 * size_t{rnr};
+    case mv::REG_RASR_RLAR: return 6 + 2 * size_t{rnr};
+    default: throw std::logic_error("read_back loads no register at " + hex(address));
+    }
+}
+
 int emit_scenario(mv::Flavour flavour, const std::string& results_path, const std::string& dir,
                   uint32_t limit) {
     const QemuResults qemu = read_results(results_path, flavour);
-    if (!qemu.done || !qemu.errors.empty()) {
+    if (!qemu.done || !qemu.errors.empty() || (qemu.dregion != 8 && qemu.dregion != 16)) {
         std::cerr << results_path << ": incomplete or broken QEMU results\n";
         return 1;
     }
@@ -512,44 +533,79 @@ int emit_scenario(mv::Flavour flavour, const std::string& results_path, const st
              << "mpu:\n  flavour: " << name << "\n  regions: " << qemu.dregion
              << "\n  fault_policy: log\n";
 
+    // Register names as the grammar spells them: this flavour's table and the fault registers.
+    size_t table_size = 0;
+    const MpuRegDesc* table = Mpu::registers(
+        flavour == mv::Flavour::Pmsav7 ? MpuFlavour::Pmsav7 : MpuFlavour::Pmsav8, table_size);
+    std::map<uint32_t, std::string> register_names;
+    for (size_t i = 0; i < table_size; ++i) register_names.emplace(table[i].address, table[i].name);
+    for (const MpuRegDesc& reg : MPU_FAULT_REGS) register_names.emplace(reg.address, reg.name);
+    const auto register_name = [&](uint32_t address) -> const std::string& {
+        const auto found = register_names.find(address);
+        if (found == register_names.end()) throw std::logic_error("no MPU register at " + hex(address));
+        return found->second;
+    };
+
     std::ofstream scenario(dir + "/scenario.yaml");
     std::ofstream expected(dir + "/expected_faults.jsonl");
     const uint32_t count = std::min(limit, mv::vector_count(flavour));
     scenario << "# Generated by emsim_mpu_qemu_compare from tests/target/mpu_vectors: " << count
-             << " " << name << " vectors as run on QEMU " << board.machine
-             << ". Expected faults (QEMU's): expected_faults.jsonl.\n"
+             << " " << name << " vectors as run on QEMU " << board.machine << ".\n"
+             << "# The probe firmware's register stores and loads and its probes, in its order: per\n"
+             << "# vector the programming stores, the read-back loads (expect: the words QEMU read),\n"
+             << "# then per probe and privilege level a CTRL store and the access; after each access\n"
+             << "# QEMU faulted, the firmware's MemManage handler: load CFSR (expect: QEMU's MMFSR;\n"
+             << "# BFSR and UFSR stay 0, their faults stop the firmware), load MMFAR when MMARVALID\n"
+             << "# (expect: QEMU's), store CFSR = those MMFSR bits (write one to clear).\n"
+             << "# QEMU's faults, by step: expected_faults.jsonl.\n"
              << "name: mpu_qemu_" << name << "\nplatform: platform.yaml\nseed: 1\nmode: lt\nsteps:\n";
-    uint32_t step = 0;
-    size_t table_size = 0;
-    const MpuRegDesc* table = Mpu::registers(
-        flavour == mv::Flavour::Pmsav7 ? MpuFlavour::Pmsav7 : MpuFlavour::Pmsav8, table_size);
-    const auto reg_write = [&](uint32_t address, uint32_t value) {
-        const MpuRegDesc* reg = std::find_if(table, table + table_size, [&](const MpuRegDesc& r) {
-            return r.address == address;
-        });
-        if (reg == table + table_size) throw std::logic_error("no MPU register at " + hex(address));
-        scenario << "  - mpu_write: {reg: " << reg->name << ", value: " << hex(value) << "}\n";
+    uint32_t step = 0, rnr = 0;
+    size_t stores = 0, loads = 0, accesses = 0, faults = 0;
+    const auto store = [&](uint32_t address, uint32_t value) {
+        scenario << "  - mpu_write: {reg: " << register_name(address) << ", value: " << hex(value) << "}\n";
         ++step;
+        ++stores;
+        if (address == mv::REG_RNR) rnr = value;
+    };
+    const auto load = [&](uint32_t address, uint32_t expect) {
+        scenario << "  - mpu_read: {reg: " << register_name(address) << ", expect: " << hex(expect) << "}\n";
+        ++step;
+        ++loads;
     };
     mv::Vector v;
     for (uint32_t i = 0; i < count; ++i) {
         mv::make_vector(flavour, i, v);
         scenario << "  # vector " << i << "\n";
-        // The firmware's stores (its register read-back is left out: it changes only RNR).
-        mv::program(flavour, v, qemu.dregion, mv::programming_style(i), reg_write);
-        reg_write(MPU_CTRL, v.ctrl);
+        mv::program(flavour, v, qemu.dregion, mv::programming_style(i), store);
+        const auto read_back = qemu.read_back.find(i);
+        if (read_back == qemu.read_back.end() ||
+            read_back->second.size() != mv::read_back_words(qemu.dregion)) {
+            std::cerr << results_path << ": no or a short regs line for vector " << i << "\n";
+            return 1;
+        }
+        std::vector<uint32_t> words(mv::read_back_words(qemu.dregion));
+        mv::read_back(flavour, qemu.dregion, words.data(), store, [&](uint32_t address) {
+            const uint32_t word = read_back->second[read_back_index(address, rnr)];
+            load(address, word);
+            return word;
+        });
         for (uint32_t p = 0; p < v.probe_count; ++p) {
             const mv::Probe& probe = v.probes[p];
             for (bool privileged : {true, false}) {
+                const auto q = qemu.lines.find(ProbeKey{i, p, privileged});
+                if (q == qemu.lines.end() || q->second.address != probe.address ||
+                    q->second.size != probe.size || q->second.kind != mv::probe_kind_char(probe.kind)) {
+                    std::cerr << results_path << ": no QEMU line for vector " << i << " probe " << p
+                              << (privileged ? " privileged" : " unprivileged")
+                              << " (or one for another probe: the generators disagree)\n";
+                    return 1;
+                }
+                store(MPU_CTRL, v.ctrl); // the firmware's run_probe()
                 scenario << "  - access: {addr: " << hex(probe.address) << ", size: "
                          << unsigned(probe.size) << ", kind: " << access_name(probe.kind)
                          << ", privileged: " << (privileged ? "true" : "false") << "}\n";
                 ++step;
-                const auto q = qemu.lines.find(ProbeKey{i, p, privileged});
-                if (q == qemu.lines.end()) {
-                    std::cerr << "no QEMU line for vector " << i << " probe " << p << "\n";
-                    return 1;
-                }
+                ++accesses;
                 const Outcome& o = q->second.outcome;
                 if (!o.faults) continue;
                 nlohmann::ordered_json j;
@@ -563,29 +619,46 @@ int emit_scenario(mv::Flavour flavour, const std::string& results_path, const st
                 std::snprintf(mmfsr, sizeof mmfsr, "0x%02x", o.mmfsr);
                 j["mmfsr"] = mmfsr;
                 j["mmfar"] = o.mmfar ? nlohmann::ordered_json(hex(*o.mmfar)) : nlohmann::ordered_json();
-                expected << j.dump() << "\n";
+                for (uint32_t f = 0; f < o.faults; ++f) expected << j.dump() << "\n"; // QEMU's "Fn"
+                faults += o.faults;
+                // The firmware's memmanage_record().
+                load(CFSR, o.mmfsr);
+                if (o.mmfar) load(MMFAR, *o.mmfar);
+                store(CFSR, o.mmfsr);
             }
         }
     }
-    std::printf("%s: %u vectors, %u steps -> %s\n", name, count, step, dir.c_str());
+    store(MPU_CTRL, 0); // the firmware's last store
+    if (!scenario || !expected || !platform) {
+        std::cerr << "cannot write the scenario into " << dir << "\n";
+        return 1;
+    }
+    std::printf("%s: %u vectors -> %s: %u steps: %zu accesses (%zu QEMU faults), %zu register "
+                "stores, %zu register loads with QEMU's value as expect\n",
+                name, count, dir.c_str(), step, accesses, faults, stores, loads);
     return 0;
 }
 
-/// Compares the mpu_fault lines of an emsim faults.jsonl with expected_faults.jsonl, matched by
-/// step, on the keys the expected file has (hex strings compared case-insensitively).
+/// Compares an `emsim run` faults.jsonl with expected_faults.jsonl: every line of both (any
+/// kind: a bus_error where QEMU had none is an unexpected fault), grouped by step and matched in
+/// file order within a step, on the keys the expected line has (hex strings compared
+/// case-insensitively).
 int compare_faults(const std::string& expected_path, const std::string& actual_path) {
-    const auto read = [](const std::string& path) {
+    using FaultsByStep = std::map<uint64_t, std::vector<nlohmann::json>>;
+    const auto read = [](const std::string& path, size_t& lines) {
         std::ifstream in(path);
         if (!in) throw std::runtime_error("cannot read " + path);
-        std::map<uint64_t, nlohmann::json> by_step;
+        FaultsByStep by_step;
         std::string text;
+        size_t line_no = 0;
         while (std::getline(in, text)) {
+            ++line_no;
             if (text.empty()) continue;
             nlohmann::json j = nlohmann::json::parse(text);
-            if (j.value("kind", "") != "mpu_fault") continue;
-            const uint64_t step = j.at("step").get<uint64_t>();
-            if (!by_step.emplace(step, std::move(j)).second)
-                throw std::runtime_error(path + ": two mpu faults at step " + std::to_string(step));
+            if (!j.is_object() || !j.contains("step") || !j["step"].is_number_unsigned())
+                throw std::runtime_error(path + ":" + std::to_string(line_no) + ": no \"step\" number");
+            by_step[j["step"].get<uint64_t>()].push_back(std::move(j));
+            ++lines;
         }
         return by_step;
     };
@@ -595,28 +668,45 @@ int compare_faults(const std::string& expected_path, const std::string& actual_p
         for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         return nlohmann::json(s);
     };
-    const auto expected = read(expected_path), actual = read(actual_path);
+    size_t expected_lines = 0, actual_lines = 0, agree = 0, differ = 0, missing = 0, unexpected = 0;
+    const FaultsByStep expected = read(expected_path, expected_lines);
+    const FaultsByStep actual = read(actual_path, actual_lines);
     std::vector<std::string> diffs;
+    const auto note = [&](size_t& counter, const std::string& what) {
+        ++counter;
+        if (diffs.size() < MISMATCHES_SHOWN) diffs.push_back(what);
+    };
+    static const std::vector<nlohmann::json> NONE;
     for (const auto& [step, e] : expected) {
         const auto a = actual.find(step);
-        if (a == actual.end()) {
-            diffs.push_back("missing fault " + e.dump());
-            continue;
-        }
-        for (const auto& [key, value] : e.items())
-            if (!a->second.contains(key) || lower(a->second[key]) != lower(value)) {
-                diffs.push_back("step " + std::to_string(step) + " differs in '" + key +
-                                "': expected " + e.dump() + ", got " + a->second.dump());
-                break;
+        const std::vector<nlohmann::json>& got = a == actual.end() ? NONE : a->second;
+        for (size_t i = 0; i < e.size(); ++i) {
+            if (i >= got.size()) {
+                note(missing, "missing fault " + e[i].dump());
+                continue;
             }
+            std::string keys_differing;
+            for (const auto& [key, value] : e[i].items())
+                if (!got[i].contains(key) || lower(got[i][key]) != lower(value))
+                    keys_differing += (keys_differing.empty() ? "" : ", ") + key;
+            if (keys_differing.empty()) {
+                ++agree;
+                continue;
+            }
+            note(differ, "step " + std::to_string(step) + " differs in " + keys_differing +
+                             ": expected " + e[i].dump() + ", got " + got[i].dump());
+        }
+        for (size_t i = e.size(); i < got.size(); ++i) note(unexpected, "unexpected fault " + got[i].dump());
     }
-    for (const auto& [step, a] : actual)
-        if (!expected.count(step)) diffs.push_back("unexpected fault " + a.dump());
-    for (size_t i = 0; i < diffs.size() && i < MISMATCHES_SHOWN; ++i)
-        std::printf("  %s\n", diffs[i].c_str());
-    std::printf("expected %zu mpu faults, got %zu, %zu differences: %s\n", expected.size(),
-                actual.size(), diffs.size(), diffs.empty() ? "PASS" : "FAIL");
-    return diffs.empty() ? 0 : 1;
+    for (const auto& [step, got] : actual)
+        if (!expected.count(step))
+            for (const nlohmann::json& a : got) note(unexpected, "unexpected fault " + a.dump());
+    for (const std::string& d : diffs) std::printf("  %s\n", d.c_str());
+    const bool ok = agree == expected_lines && actual_lines == expected_lines;
+    std::printf("faults: expected %zu, got %zu: agree=%zu differ=%zu missing=%zu unexpected=%zu: %s\n",
+                expected_lines, actual_lines, agree, differ, missing, unexpected,
+                ok ? "PASS" : "FAIL");
+    return ok ? 0 : 1;
 }
 
 int usage() {
