@@ -57,8 +57,9 @@ Address address_of(const void* p) {
 }
 
 /// Static storage for a runtime object built in place by check_isolation() and never destroyed:
-/// a global with a non-trivial destructor (PartitionManager's) would register it with
-/// __cxa_atexit, which this firmware has no use for (it never returns from main's exit).
+/// a global with a non-trivial destructor (PartitionManager's) would be registered with
+/// __cxa_atexit (needing __dso_handle and newlib's exit-handler table), and this firmware ends
+/// through semihosting without running destructors.
 template <class T> struct InPlace {
     alignas(T) unsigned char bytes[sizeof(T)];
     template <class... Args> T& make(Args&&... args) {
@@ -73,7 +74,15 @@ InPlace<fw::Isolation> g_isolation_storage;
 InPlace<fw::FaultHandler> g_fault_handler_storage;
 fw::Isolation* g_isolation = nullptr;
 fw::FaultHandler* g_fault_handler = nullptr; // set: MemManage faults belong to this check
-rt::MpuPlanner g_fixed_planner{rt::MpuConfig{rt::MpuArch::Pmsav7, 8, 0, FIXED_REGIONS}};
+
+/// PMSAv7, 8 regions, PRIVDEFENA: regions [first, first + count) for one plan.
+rt::MpuConfig mpu_window(uint32_t first, uint32_t count) {
+    rt::MpuConfig c;
+    c.first_region = uint8_t(first);
+    c.region_budget = uint8_t(count);
+    return c;
+}
+rt::MpuPlanner g_fixed_planner{mpu_window(0, FIXED_REGIONS)};
 
 // Filled by the MemManage handler; read by the privileged check code.
 volatile uint32_t g_faults = 0;
@@ -173,9 +182,7 @@ void check_isolation() {
     const uint32_t before = failures();
     fw::Partitions& partitions = g_partitions_storage.make(g_memory, rt::PartitionManagerParams{});
     fw::Isolation& isolation =
-        g_isolation_storage.make(partitions, g_regs,
-                                 rt::MpuConfig{rt::MpuArch::Pmsav7, 8, FIXED_REGIONS,
-                                               uint8_t(8 - FIXED_REGIONS), true, false, true});
+        g_isolation_storage.make(partitions, g_regs, mpu_window(FIXED_REGIONS, 8 - FIXED_REGIONS));
     fw::FaultHandler& handler =
         g_fault_handler_storage.make(isolation, g_regs, FaultPolicy::TerminatePartition);
     g_isolation = &isolation;
