@@ -1,43 +1,55 @@
 // The firmware self-check: a fixed sequence over the TLSF heap, the fixed and tiered pools, the
-// static and stack allocators, the zero-heap guard and the MPU driver, on real Cortex-M3 code (QEMU
-// mps2-an385), with DirectMemory in identity mapping (target address == CPU address). Prints one
-// line per section and exits with the number of failed checks (0 = pass) through semihosting.
+// static and stack allocators, the zero-heap guard, the MPU driver and the isolation runtime
+// (isolation_check.cpp), on real Cortex-M3 code (QEMU mps2-an385), with DirectMemory in identity
+// mapping (target address == CPU address). Prints one line per section and exits through
+// semihosting with 0 when every check passed, 1 otherwise.
 
 #include <stdint.h>
 
 #include "components/heap_guard_api.h"
 #include "components/instantiations.h"
 #include "components/mpu_driver_api.h"
+#include "selfcheck.h"
 #include "semihosting.h"
 
 namespace {
-
-using emsim::rt::Address;
-using emsim::rt::HeapOwner;
-using emsim::rt::RtStatus;
-namespace fw = emsim::fw;
-
 uint32_t g_checks = 0;
 uint32_t g_failures = 0;
+} // namespace
+
+namespace emsim::fw {
 
 void check(bool ok, const char* what, int line) {
     ++g_checks;
     if (ok)
         return;
     ++g_failures;
-    fw::write("  FAIL line ");
-    fw::write_u32(static_cast<uint32_t>(line));
-    fw::write(": ");
-    fw::write(what);
-    fw::write("\n");
+    write("  FAIL line ");
+    write_u32(static_cast<uint32_t>(line));
+    write(": ");
+    write(what);
+    write("\n");
 }
-#define CHECK(cond) check((cond), #cond, __LINE__)
 
 void section(const char* name, uint32_t failures_before) {
-    fw::write(g_failures == failures_before ? "ok   " : "FAIL ");
-    fw::write(name);
-    fw::write("\n");
+    write(g_failures == failures_before ? "ok   " : "FAIL ");
+    write(name);
+    write("\n");
 }
+
+uint32_t failures() {
+    return g_failures;
+}
+
+} // namespace emsim::fw
+
+namespace {
+
+using emsim::fw::section;
+using emsim::rt::Address;
+using emsim::rt::HeapOwner;
+using emsim::rt::RtStatus;
+namespace fw = emsim::fw;
 
 /// Deterministic pseudo-random numbers (Numerical Recipes LCG): no libc, same sequence on every
 /// run.
@@ -353,6 +365,7 @@ int main() {
     check_static_and_stack();
     check_guard();
     check_mpu();
+    fw::check_isolation();
     fw::write(g_failures == 0 ? "PASS: " : "FAIL: ");
     fw::write_u32(g_checks);
     fw::write(" checks, ");

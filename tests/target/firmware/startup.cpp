@@ -13,6 +13,8 @@ extern void (*__init_array_end[])();
 int main();
 [[noreturn]] void emsim_reset_handler();
 [[noreturn]] void emsim_fault_handler();
+void fw_memmanage_handler(); // isolation_asm.S: the isolation check's faults, else fatal
+void fw_svc_handler();       // isolation_asm.S: back to privileged after an unprivileged run
 }
 
 /// Exit status of a fault (hard fault, trap of a broken runtime invariant, bad vector).
@@ -39,21 +41,22 @@ extern "C" [[noreturn]] void emsim_fault_handler() {
 
 using Vector = void (*)();
 
-/// Initial SP, reset, then NMI .. SysTick (ARMv7-M B1.5.3); every exception goes to the fault
-/// handler since nothing here uses interrupts.
+/// Initial SP, reset, then NMI .. SysTick (ARMv7-M B1.5.3). Nothing here uses interrupts: every
+/// exception is fatal except SVCall and MemManage, which the isolation check uses (a MemManage
+/// fault outside that check is fatal too, see fw_isolation_memmanage).
 __attribute__((section(".isr_vector"), used)) const Vector emsim_vector_table[16] = {
     reinterpret_cast<Vector>(&_estack),
     emsim_reset_handler,
-    emsim_fault_handler, // NMI
-    emsim_fault_handler, // HardFault
-    emsim_fault_handler, // MemManage
-    emsim_fault_handler, // BusFault
-    emsim_fault_handler, // UsageFault
+    emsim_fault_handler,  // NMI
+    emsim_fault_handler,  // HardFault
+    fw_memmanage_handler, // MemManage
+    emsim_fault_handler,  // BusFault
+    emsim_fault_handler,  // UsageFault
     nullptr,
     nullptr,
     nullptr,
     nullptr,
-    emsim_fault_handler, // SVCall
+    fw_svc_handler,      // SVCall
     emsim_fault_handler, // DebugMonitor
     nullptr,
     emsim_fault_handler, // PendSV

@@ -1,11 +1,16 @@
 #pragma once
 // The runtime as the firmware instantiates it: every component over DirectMemory (identity
-// mapping). Each components/*.cpp explicitly instantiates one component, so its object file's
+// mapping); the isolation runtime reaches the MPU and fault-status registers through MmioMemory.
+// Each components/*.cpp explicitly instantiates one component, so its object file's
 // .text is that component's code size; everyone else sees `extern template` and links to it.
 
 #include "runtime/fixed_pool.h"
 #include "runtime/heap_guard.h"
+#include "runtime/isolation_manager.h"
 #include "runtime/memory_access.h"
+#include "runtime/mpu_driver.h"
+#include "runtime/mpu_fault_handler.h"
+#include "runtime/partition_manager.h"
 #include "runtime/stack_allocator.h"
 #include "runtime/static_allocator.h"
 #include "runtime/tiered_pool.h"
@@ -32,6 +37,9 @@ using Pool = rt::FixedPool<Mem>;
 using Tiered = rt::TieredPool<Mem, HugeHeap>;
 using Static = rt::StaticAllocator<Mem>;
 using Stack = rt::StackAllocator<Mem>;
+using Partitions = rt::PartitionManager<Mem>;
+using Isolation = rt::IsolationManager<Mem, rt::MmioMemory>;
+using FaultHandler = rt::MpuFaultHandler<Mem, rt::MmioMemory>;
 
 } // namespace emsim::fw
 
@@ -40,6 +48,9 @@ extern template class emsim::rt::FixedPool<emsim::fw::Mem>;
 extern template class emsim::rt::TieredPool<emsim::fw::Mem, emsim::fw::HugeHeap>;
 extern template class emsim::rt::StaticAllocator<emsim::fw::Mem>;
 extern template class emsim::rt::StackAllocator<emsim::fw::Mem>;
+extern template class emsim::rt::PartitionManager<emsim::fw::Mem>;
+extern template class emsim::rt::IsolationManager<emsim::fw::Mem, emsim::rt::MmioMemory>;
+extern template class emsim::rt::MpuFaultHandler<emsim::fw::Mem, emsim::rt::MmioMemory>;
 #if EMSIM_FW_HAVE_TLSF
 extern template class emsim::rt::TlsfHeap<emsim::fw::Mem>;
 extern template class emsim::rt::Guarded<emsim::fw::Tlsf>;
