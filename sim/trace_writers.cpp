@@ -721,12 +721,15 @@ void print_run_summary(const RunRecord& record, std::ostream& out) {
         << fixed_decimal(record.end_cycle * record.clock_period_ps, 6, 3) << " us), "
         << record.ops.size() << " operations\n\n";
 
-    std::snprintf(line, sizeof line, "%-14s %8s %10s %10s %10s %10s %10s\n", "op", "count",
-                  "min_cyc", "mean_cyc", "p50_cyc", "p99_cyc", "max_cyc");
+    const auto latency = latency_by_op(record);
+    int op_width = 14; // wider only when an op name needs it (allocate_isolated), so columns align
+    for (const auto& entry : latency) op_width = std::max(op_width, static_cast<int>(entry.first.size()));
+    std::snprintf(line, sizeof line, "%-*s %8s %10s %10s %10s %10s %10s\n", op_width, "op",
+                  "count", "min_cyc", "mean_cyc", "p50_cyc", "p99_cyc", "max_cyc");
     out << line;
-    for (const auto& [op, s] : latency_by_op(record)) {
-        std::snprintf(line, sizeof line, "%-14s %8llu %10llu %10.2f %10llu %10llu %10llu\n",
-                      op.c_str(), static_cast<unsigned long long>(s.count),
+    for (const auto& [op, s] : latency) {
+        std::snprintf(line, sizeof line, "%-*s %8llu %10llu %10.2f %10llu %10llu %10llu\n",
+                      op_width, op.c_str(), static_cast<unsigned long long>(s.count),
                       static_cast<unsigned long long>(s.min_cycles), s.mean_cycles,
                       static_cast<unsigned long long>(s.p50_cycles),
                       static_cast<unsigned long long>(s.p99_cycles),
