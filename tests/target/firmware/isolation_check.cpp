@@ -27,6 +27,7 @@ extern uint8_t _eflash_image[];
 using UnprivilegedAccess = uint32_t (*)(uint32_t address, uint32_t value);
 uint32_t fw_unprivileged_load32(uint32_t address, uint32_t unused);
 uint32_t fw_unprivileged_store32(uint32_t address, uint32_t value);
+// ../common/unprivileged.S
 uint32_t fw_run_unprivileged(UnprivilegedAccess access, uint32_t address, uint32_t value);
 void fw_isolation_memmanage(uint32_t* frame);
 [[noreturn]] void emsim_fault_handler();

@@ -14,7 +14,7 @@ int main();
 [[noreturn]] void emsim_reset_handler();
 [[noreturn]] void emsim_fault_handler();
 void fw_memmanage_handler(); // isolation_asm.S: the isolation check's faults, else fatal
-void fw_svc_handler();       // isolation_asm.S: back to privileged after an unprivileged run
+void fw_svc_handler();       // ../common/unprivileged.S: back to privileged (SVC)
 }
 
 /// Exit status of a fault (hard fault, trap of a broken runtime invariant, bad vector).

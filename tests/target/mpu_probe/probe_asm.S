@@ -2,9 +2,8 @@
 @  - the probes: one 16-bit load or store each, so the MemManage handler skips a faulting one by
 @    advancing the stacked PC by 2; the exec probe branches to a `bx lr` in the probe window and
 @    a faulting fetch returns through the stacked LR;
-@  - run_unprivileged: drop to unprivileged Thread mode (CONTROL.nPRIV = 1, ISB), call a probe,
-@    and come back to privileged through SVC;
-@  - the SVC and MemManage handlers' entry.
+@  - the MemManage handler's entry.
+@ fw_run_unprivileged runs a probe unprivileged (../common/unprivileged.S, with the SVC handler).
     .syntax unified
     .thumb
     .text
@@ -36,35 +35,6 @@ probe_x2:
     blx r0                 @ the target holds `bx lr`
     pop {r4, pc}
     .size probe_x2, . - probe_x2
-
-@ void run_unprivileged(void (*probe)(uint32_t, uint32_t), uint32_t address, uint32_t value)
-    .global run_unprivileged
-    .type run_unprivileged, %function
-    .thumb_func
-run_unprivileged:
-    push {r4, lr}
-    mov r4, r0
-    mov r0, r1
-    mov r1, r2
-    mrs r3, control
-    orr r3, r3, #1         @ nPRIV
-    msr control, r3
-    isb
-    blx r4
-    svc #0                 @ back to privileged (svc_handler)
-    pop {r4, pc}
-    .size run_unprivileged, . - run_unprivileged
-
-    .global svc_handler
-    .type svc_handler, %function
-    .thumb_func
-svc_handler:
-    mrs r0, control
-    bic r0, r0, #1
-    msr control, r0
-    isb
-    bx lr
-    .size svc_handler, . - svc_handler
 
 @ MemManage: hand the stacked frame (MSP or PSP, from EXC_RETURN bit 2) to memmanage_record.
     .global memmanage_handler

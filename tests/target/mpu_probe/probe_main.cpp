@@ -93,8 +93,9 @@ void probe_w1(uint32_t, uint32_t);
 void probe_w2(uint32_t, uint32_t);
 void probe_w4(uint32_t, uint32_t);
 void probe_x2(uint32_t, uint32_t);
-void run_unprivileged(ProbeFn probe, uint32_t address, uint32_t value);
-void svc_handler();
+// ../common/unprivileged.S (it returns the probe's r0, which the probes leave unused).
+void fw_run_unprivileged(ProbeFn probe, uint32_t address, uint32_t value);
+void fw_svc_handler();
 void memmanage_handler();
 void memmanage_record(uint32_t* frame);
 [[noreturn]] void probe_reset_handler();
@@ -164,7 +165,7 @@ void run_probe(uint32_t vector, uint32_t index, const mv::Vector& v, bool privil
     if (privileged)
         fn(p.address, value);
     else
-        run_unprivileged(fn, p.address, value);
+        fw_run_unprivileged(fn, p.address, value);
     barrier();
     const uint32_t faults = g_fault_count;
     put_dec(vector);
@@ -285,7 +286,7 @@ __attribute__((section(".isr_vector"), used)) const ExceptionVector probe_vector
     nullptr,
     nullptr,
     nullptr,
-    svc_handler,         // SVCall
+    fw_svc_handler,      // SVCall
     probe_fatal_handler, // DebugMonitor
     nullptr,
     probe_fatal_handler, // PendSV

@@ -196,6 +196,78 @@ inline uint32_t random_ctrl(SplitMix64& rng) {
     return enable | privdefena;
 }
 
+/// The random part's regions, the same on both flavours: how many of slots 0..6 hold one (1..7,
+/// spread over the slots at random), where a region's base starts (half the time near an earlier
+/// region's, to make overlaps), and the probes around the regions once they are placed.
+class RandomRegions {
+public:
+    RandomRegions(SplitMix64& rng, const Board& board)
+        : m_rng(rng), m_board(board), m_wanted(static_cast<uint32_t>(rng.uniform(1, 7))) {}
+
+    /// Whether `slot` gets one of the wanted regions (slots left free are disabled).
+    bool use_slot(uint32_t slot) {
+        const uint32_t slots_left = HARNESS_SLOT - slot;
+        return m_placed < m_wanted && m_rng.uniform(0, slots_left - 1) < m_wanted - m_placed;
+    }
+
+    /// A base before alignment: within `overlap_span_bytes` above an earlier region's base, or
+    /// anywhere in the probe window.
+    uint64_t pick_base(uint64_t overlap_span_bytes) {
+        if (m_placed > 0 && m_rng.chance(1, 2)) {
+            const uint32_t other = m_bases[m_rng.uniform(0, m_placed - 1)];
+            return other + m_rng.uniform(0, overlap_span_bytes - 1);
+        }
+        return m_board.ram_base + m_rng.uniform(0, m_board.ram_bytes - 1);
+    }
+
+    /// Records the base a used slot ended up with (pick_base draws near these).
+    void placed(uint64_t base) { m_bases[m_placed++] = static_cast<uint32_t>(base); }
+
+    /// A region whose edges (and, with `subregions`, subregion boundaries) get probes.
+    void add_edge(uint64_t base, uint64_t bytes, bool subregions) {
+        m_edges[m_edge_count++] = Edge{base, bytes, subregions};
+    }
+
+    /// The edge probes of every region, then 3..6 more at random addresses: around a region
+    /// (often) or anywhere in the window.
+    void add_probes(ProbeSet& probes) {
+        for (uint32_t i = 0; i < m_edge_count; ++i)
+            probes.add_edges(m_rng, m_edges[i].base, m_edges[i].bytes, m_edges[i].subregions);
+        const uint32_t target = probes.count() + static_cast<uint32_t>(m_rng.uniform(3, 6));
+        for (uint32_t tries = 0; probes.count() < target && tries < 64; ++tries) {
+            if (m_edge_count && m_rng.chance(2, 3)) {
+                const Edge& e = m_edges[m_rng.uniform(0, m_edge_count - 1)];
+                probes.add_random_kind(m_rng, e.base + m_rng.uniform(0, e.bytes > 0x10000
+                                                                            ? 0xFFFF
+                                                                            : e.bytes - 1));
+            } else {
+                probes.add_random(m_rng);
+            }
+        }
+    }
+
+private:
+    struct Edge {
+        uint64_t base, bytes;
+        bool subregions;
+    };
+    SplitMix64& m_rng;
+    const Board& m_board;
+    const uint32_t m_wanted;
+    uint32_t m_placed = 0;
+    uint32_t m_bases[SLOTS] = {};
+    Edge m_edges[SLOTS] = {};
+    uint32_t m_edge_count = 0;
+};
+
+/// The number of hand-picked vectors: the first index `hand_picked` refuses.
+template <class HandPicked> uint32_t count_hand_picked(HandPicked&& hand_picked, const Board& b) {
+    Vector v;
+    uint32_t n = 0;
+    while (hand_picked(n, v, b)) ++n;
+    return n;
+}
+
 // ---------------------------------------------------------------------------------------------
 // PMSAv7
 
@@ -333,29 +405,15 @@ inline bool v7_hand_picked(uint32_t index, Vector& v, const Board& b) {
     return true;
 }
 
-inline uint32_t v7_hand_picked_count() {
-    Vector v;
-    uint32_t n = 0;
-    while (v7_hand_picked(n, v, AN385)) ++n;
-    return n;
-}
-
 inline void v7_random(SplitMix64& rng, Vector& v, const Board& b) {
     v = Vector{};
     v7_harness(v, b);
     v.ctrl = random_ctrl(rng);
-    const uint32_t wanted = static_cast<uint32_t>(rng.uniform(1, 7));
-    uint32_t placed = 0;
-    uint32_t bases[SLOTS] = {};
+    RandomRegions regions(rng, b);
     ProbeSet probes(v, b);
-    struct Edge { uint64_t base, bytes; bool sub; } edges[SLOTS];
-    uint32_t edge_count = 0;
     for (uint32_t slot = 0; slot < HARNESS_SLOT; ++slot) {
-        // Slots left free are disabled, sometimes with garbage in the other fields.
-        const uint32_t slots_left = HARNESS_SLOT - slot;
-        const bool use = placed < wanted && rng.uniform(0, slots_left - 1) < wanted - placed;
-        if (!use) {
-            if (rng.chance(1, 4)) {
+        if (!regions.use_slot(slot)) {
+            if (rng.chance(1, 4)) { // disabled, with garbage in the other fields
                 v.rbar[slot] = static_cast<uint32_t>(rng.next()) & ~0x1Fu;
                 v.rasr_rlar[slot] = static_cast<uint32_t>(rng.next()) & ~1u;
             }
@@ -369,18 +427,11 @@ inline void v7_random(SplitMix64& rng, Vector& v, const Board& b) {
         else if (pick < 96) size_field = static_cast<uint32_t>(rng.uniform(22, 31));
         else size_field = static_cast<uint32_t>(rng.uniform(0, 3));
         const uint64_t bytes = 1ull << (size_field + 1);
-        uint64_t base;
-        if (placed > 0 && rng.chance(1, 2)) {
-            // Overlap: near an earlier region's base.
-            const uint32_t other = bases[rng.uniform(0, placed - 1)];
-            base = other + rng.uniform(0, 0x3FFF);
-        } else {
-            base = b.ram_base + rng.uniform(0, b.ram_bytes - 1);
-        }
+        uint64_t base = regions.pick_base(0x4000);
         base &= ~(bytes - 1);            // aligned to the size ...
         if (rng.chance(1, 20)) base |= (rng.uniform(1, 63) << 5) & (bytes > 32 ? bytes - 1 : 0);
         base &= 0xFFFFFFE0u;             // ... occasionally misaligned (32-byte granular)
-        bases[placed++] = static_cast<uint32_t>(base);
+        regions.placed(base);
         const uint32_t srd = rng.chance(1, 2) ? static_cast<uint32_t>(rng.uniform(1, 255)) : 0u;
         v.rbar[slot] = static_cast<uint32_t>(base);
         const uint32_t ap = static_cast<uint32_t>(rng.uniform(0, 7));
@@ -388,21 +439,9 @@ inline void v7_random(SplitMix64& rng, Vector& v, const Board& b) {
         const bool enable = rng.chance(19, 20);
         const uint32_t texscb = static_cast<uint32_t>(rng.uniform(0, 63));
         v.rasr_rlar[slot] = v7_rasr(size_field, ap, xn, srd, enable, texscb);
-        if (size_field >= 1) edges[edge_count++] = Edge{base, bytes, srd != 0};
+        if (size_field >= 1) regions.add_edge(base, bytes, srd != 0);
     }
-    for (uint32_t i = 0; i < edge_count; ++i)
-        probes.add_edges(rng, edges[i].base, edges[i].bytes, edges[i].sub);
-    const uint32_t target = probes.count() + static_cast<uint32_t>(rng.uniform(3, 6));
-    for (uint32_t tries = 0; probes.count() < target && tries < 64; ++tries) {
-        // Random addresses: around a region (often) or anywhere in the window.
-        if (edge_count && rng.chance(2, 3)) {
-            const Edge& e = edges[rng.uniform(0, edge_count - 1)];
-            probes.add_random_kind(rng, e.base + rng.uniform(0, e.bytes > 0x10000 ? 0xFFFF
-                                                                                 : e.bytes - 1));
-        } else {
-            probes.add_random(rng);
-        }
-    }
+    regions.add_probes(probes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -492,32 +531,19 @@ inline bool v8_hand_picked(uint32_t index, Vector& v, const Board& b) {
     return true;
 }
 
-inline uint32_t v8_hand_picked_count() {
-    Vector v;
-    uint32_t n = 0;
-    while (v8_hand_picked(n, v, AN505)) ++n;
-    return n;
-}
-
 inline void v8_random(SplitMix64& rng, Vector& v, const Board& b) {
     v = Vector{};
     v8_harness(v, b);
     v.ctrl = random_ctrl(rng);
     v.mair0 = static_cast<uint32_t>(rng.next());
     v.mair1 = static_cast<uint32_t>(rng.next());
-    const uint32_t wanted = static_cast<uint32_t>(rng.uniform(1, 7));
-    uint32_t placed = 0;
-    uint32_t bases[SLOTS] = {};
+    RandomRegions regions(rng, b);
     ProbeSet probes(v, b);
-    struct Edge { uint64_t base, bytes; } edges[SLOTS];
-    uint32_t edge_count = 0;
     // Regions stay inside [window - 1 MB, window + 5 MB): far from the harness block.
     const uint64_t lo = b.ram_base - (1u << 20);
     const uint64_t hi = uint64_t(b.ram_base) + b.ram_bytes + (1u << 20);
     for (uint32_t slot = 0; slot < HARNESS_SLOT; ++slot) {
-        const uint32_t slots_left = HARNESS_SLOT - slot;
-        const bool use = placed < wanted && rng.uniform(0, slots_left - 1) < wanted - placed;
-        if (!use) {
+        if (!regions.use_slot(slot)) {
             if (rng.chance(1, 4)) { // disabled, other fields arbitrary (inside the bounds)
                 v.rbar[slot] = static_cast<uint32_t>(lo + rng.uniform(0, hi - lo - 1)) & ~0x1Eu;
                 v.rasr_rlar[slot] = static_cast<uint32_t>(lo + rng.uniform(0, hi - lo - 1)) & ~1u;
@@ -527,18 +553,13 @@ inline void v8_random(SplitMix64& rng, Vector& v, const Board& b) {
         // Size in 32-byte granules: log-uniform 32 B .. 4 MB.
         const uint32_t order = static_cast<uint32_t>(rng.uniform(0, 17));
         uint64_t granules = rng.uniform(order == 0 ? 1 : 1ull << (order - 1), 1ull << order);
-        uint64_t base;
-        if (placed > 0 && rng.chance(1, 2)) {
-            const uint32_t other = bases[rng.uniform(0, placed - 1)];
-            base = other + rng.uniform(0, 0xFFF); // overlap-prone
-        } else
-            base = b.ram_base + rng.uniform(0, b.ram_bytes - 1);
+        uint64_t base = regions.pick_base(0x1000);
         base &= ~0x1Full;
         if (base + granules * 32 > hi) granules = (hi - base) / 32;
         if (granules == 0) granules = 1;
         uint64_t last = base + granules * 32 - 1;
         if (rng.chance(1, 40)) last = base - 32; // limit below base
-        bases[placed++] = static_cast<uint32_t>(base);
+        regions.placed(base);
         const uint32_t ap = static_cast<uint32_t>(rng.uniform(0, 3));
         const bool xn = rng.chance(1, 2);
         const uint32_t sh = static_cast<uint32_t>(rng.uniform(0, 3));
@@ -546,20 +567,9 @@ inline void v8_random(SplitMix64& rng, Vector& v, const Board& b) {
         const uint32_t attr_index = static_cast<uint32_t>(rng.uniform(0, 7));
         v.rbar[slot] = v8_rbar(static_cast<uint32_t>(base), ap, xn, sh);
         v.rasr_rlar[slot] = v8_rlar(static_cast<uint32_t>(last), enable, attr_index);
-        edges[edge_count++] = Edge{base, granules * 32};
+        regions.add_edge(base, granules * 32, false);
     }
-    for (uint32_t i = 0; i < edge_count; ++i)
-        probes.add_edges(rng, edges[i].base, edges[i].bytes, false);
-    const uint32_t target = probes.count() + static_cast<uint32_t>(rng.uniform(3, 6));
-    for (uint32_t tries = 0; probes.count() < target && tries < 64; ++tries) {
-        if (edge_count && rng.chance(2, 3)) {
-            const Edge& e = edges[rng.uniform(0, edge_count - 1)];
-            probes.add_random_kind(rng, e.base + rng.uniform(0, e.bytes > 0x10000 ? 0xFFFF
-                                                                                 : e.bytes - 1));
-        } else {
-            probes.add_random(rng);
-        }
-    }
+    regions.add_probes(probes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -640,7 +650,8 @@ void read_back(Flavour f, uint32_t dregion, uint32_t* out, Store&& store, Load&&
 inline const Board& board_of(Flavour f) { return f == Flavour::Pmsav7 ? AN385 : AN505; }
 inline uint32_t vector_count(Flavour f) { return f == Flavour::Pmsav7 ? V7_VECTORS : V8_VECTORS; }
 inline uint32_t hand_picked_count(Flavour f) {
-    return f == Flavour::Pmsav7 ? v7_hand_picked_count() : v8_hand_picked_count();
+    return f == Flavour::Pmsav7 ? count_hand_picked(v7_hand_picked, AN385)
+                                : count_hand_picked(v8_hand_picked, AN505);
 }
 
 /// Vector `index` of flavour `f` (index < vector_count(f)).
