@@ -364,6 +364,46 @@ steps:
     EXPECT_EQ(s.steps[7].expectations.at(0).domain, 2u) << "a domain name filter is its id";
 }
 
+TEST(Scenario, PartitionAllocAndFreeOfMpuBlocksNameTheirRequester) {
+    const Scenario s = parse_scenario(R"(name: t
+platform: platforms/two_banks_mpu.yaml
+allocators:
+  - {name: kheap, kind: tlsf, bank: ram0, size: 4096}
+steps:
+  - domain: {name: sensor}
+  - domain: {name: radio}
+  - partition: {name: sram, bank: ram1, size: 4096, owner: sensor, quota: 512}
+  - alloc: {partition: sram, size: 48, as: cfg}
+  - alloc: {partition: sram, size: 64, domain: sensor, as: k}
+  - allocate_isolated: {domain: sensor, size: 100, as: buf}
+  - as_domain:
+      domain: radio
+      steps:
+        - alloc: {partition: sram, size: 16, as: rx}
+        - free: {block: buf}
+  - free: {block: buf}
+  - alloc: {heap: kheap, size: 8, as: k}
+  - free: {block: k}
+)", DATA_DIR + "/t.yaml");
+    ASSERT_EQ(s.steps.size(), 10u);
+    EXPECT_EQ(s.steps[3].kind, StepKind::Alloc);
+    EXPECT_EQ(s.steps[3].partition, "sram");
+    EXPECT_EQ(s.steps[3].domain, "") << "at the top level without domain: the kernel asks";
+    EXPECT_EQ(s.steps[3].size_bytes, 48u);
+    EXPECT_EQ(s.steps[4].domain, "sensor");
+    EXPECT_EQ(s.steps[4].heap, "") << "no allocator";
+    const Step& as = s.steps[6];
+    EXPECT_EQ(as.body[0].domain, "radio") << "inside as_domain the domain asks";
+    EXPECT_EQ(as.body[1].kind, StepKind::Free);
+    EXPECT_EQ(as.body[1].partition, "sram") << "an isolated block's free goes to the MPU host";
+    EXPECT_EQ(as.body[1].domain, "radio") << "the asking domain (the runtime checks ownership)";
+    EXPECT_EQ(s.steps[7].domain, "") << "top level: the kernel frees for the owner";
+    EXPECT_EQ(s.steps[7].partition, "sram");
+    EXPECT_EQ(s.steps[8].heap, "kheap") << "k rebound to an allocator block";
+    EXPECT_EQ(s.steps[9].partition, "") << "so its free is the allocator's";
+    EXPECT_EQ(s.steps[9].heap, "kheap");
+}
+
 TEST(Scenario, Pmsav8RegistersAreNamedByThePmsav8Table) {
     const Scenario s = parse_scenario(R"(name: t
 platform: platforms/two_banks_mpu.yaml
