@@ -153,25 +153,100 @@ void RuntimeHost::execute_mpu_step(const Step& step) {
                 ? rt::Result<rt::Address>{rt::RtStatus::InvalidRegion, 0}
                 : iso.isolation->allocate_isolated_memory(it->second, step.size_bytes,
                                                           ISOLATIONS[step.isolation], peers);
-        if (a.ok() && !step.as.empty()) {
-            const rt::Result<rt::PartitionId> part = iso.isolation->partition_of(it->second);
-            const std::string partition = part.ok() ? iso.partition_names[static_cast<uint16_t>(part.value)] : "";
-            m_blocks[step.as] = Block{partition, a.value, step.size_bytes};
+        if (!step.as.empty()) {
+            HostedIsolation::OwnedBlock& owned = iso.blocks[step.as];
+            owned = HostedIsolation::OwnedBlock{iso.id_of(step.domain), rt::PartitionId{}, 0, true};
+            const rt::Result<rt::PartitionId> part = iso.isolation->partition_of(iso.id_of(step.domain));
+            if (a.ok() && part.ok()) {
+                owned.partition = part.value;
+                owned.address = a.value;
+                m_blocks[step.as] = Block{iso.partition_names[static_cast<uint16_t>(part.value)], a.value, step.size_bytes};
+            }
         }
         end_op(status_text(a.status), a.ok() ? a.value : 0, iso.isolation->last_op_steps());
-        // The grant changed the running domain's image (owner or peer): the kernel reloads it
-        // before returning, or the domain would run on the stale map.
-        const rt::DomainId running = iso.isolation->current();
-        if (a.ok() && running != rt::NO_DOMAIN &&
-            (running == it->second || (peers & rt::domain_bit(running))))
-            switch_to(step, iso.name_of(running));
+        if (a.ok()) reload_if_running(step, rt::domain_bit(it->second) | peers);
         break;
     }
+    case StepKind::Alloc: alloc_in_partition(step); break;
+    case StepKind::Free: free_mpu_block(step); break;
     case StepKind::SwitchDomain: switch_to(step, step.domain); break;
     case StepKind::AsDomain: execute_as_domain(step); break;
     default: break;
     }
     m_who = runtime;
+}
+
+void RuntimeHost::reload_if_running(const Step& step, uint32_t affected) {
+    // The grant or free changed the running domain's image (owner or peer): the kernel reloads
+    // it before returning, or the domain would run on the stale map.
+    const rt::DomainId running = m_isolation->isolation->current();
+    if (running != rt::NO_DOMAIN && (affected & rt::domain_bit(running)))
+        switch_to(step, m_isolation->name_of(running));
+}
+
+void RuntimeHost::alloc_in_partition(const Step& step) {
+    HostedIsolation& iso = *m_isolation;
+    if (iso.terminated.count(step.domain)) {
+        refuse_terminated(step, step.domain);
+        return;
+    }
+    m_who = ResolvedAttributes{}; // a kernel call: privileged metadata
+    const rt::DomainId requester = iso.id_of(step.domain);
+    const auto part = iso.partition_ids.find(step.partition);
+    begin_op(step, "alloc", step.partition, step.as.empty() ? step.domain : step.as, step.size_bytes);
+    // A partition the runtime refused to create is no partition (InvalidRegion), as a stale id.
+    const rt::Result<rt::Address> a =
+        part == iso.partition_ids.end()
+            ? rt::Result<rt::Address>{rt::RtStatus::InvalidRegion, 0}
+            : iso.partitions->allocate_in_partition(part->second, requester, step.size_bytes);
+    if (!step.as.empty()) {
+        iso.blocks[step.as] = HostedIsolation::OwnedBlock{
+            requester, part == iso.partition_ids.end() ? rt::PartitionId{} : part->second,
+            a.ok() ? a.value : 0, false};
+        if (a.ok()) m_blocks[step.as] = Block{step.partition, a.value, step.size_bytes};
+    }
+    end_op(status_text(a.status), a.ok() ? a.value : 0,
+           part == iso.partition_ids.end() ? 0 : iso.partitions->last_op_steps());
+    // No image changes: a partition block is granted to nobody (mpu_steps.h).
+}
+
+void RuntimeHost::free_mpu_block(const Step& step) {
+    HostedIsolation& iso = *m_isolation;
+    const auto bound = iso.blocks.find(step.block);
+    // Bound at parse time but its step never ran (a terminated domain's): nothing was allocated.
+    const HostedIsolation::OwnedBlock block =
+        bound == iso.blocks.end() ? HostedIsolation::OwnedBlock{} : bound->second;
+    const std::string owner = iso.name_of(block.owner);
+    if (iso.terminated.count(owner)) {
+        refuse_terminated(step, owner); // its blocks went with it
+        return;
+    }
+    m_who = ResolvedAttributes{}; // a kernel call: privileged metadata
+    // Inside as_domain the domain asks; at the top level the kernel frees it for its owner.
+    const rt::DomainId requester = step.domain.empty() ? block.owner : iso.id_of(step.domain);
+    const auto sized = m_blocks.find(step.block);
+    begin_op(step, "free", step.partition, step.block, sized == m_blocks.end() ? 0 : sized->second.size_bytes);
+    rt::RtStatus s = rt::RtStatus::Ok;
+    uint32_t steps = 0;
+    uint32_t affected = 0;
+    if (block.isolated) {
+        bool reaches_heap = false;
+        for (uint32_t i = 0; i < HostedIsolation::Isolation::MAX_REGIONS; ++i)
+            if (const rt::IsolatedRegion* r = iso.isolation->region(i); r && r->start == block.address) {
+                affected = rt::domain_bit(r->owner) | r->peers;
+                reaches_heap = r->owner == requester;
+            }
+        s = iso.isolation->free_isolated_memory(requester, block.address);
+        // free_isolated_memory's own count leaves out the partition's heap free it makes
+        // (allocate_isolated_memory includes its allocation): add it, or a free looks cheaper
+        // than the allocation it undoes.
+        steps = iso.isolation->last_op_steps() + (reaches_heap ? iso.partitions->last_op_steps() : 0);
+    } else {
+        s = iso.partitions->free_in_partition(block.partition, requester, block.address);
+        steps = iso.partitions->last_op_steps();
+    }
+    end_op(status_text(s), block.address, steps);
+    if (s == rt::RtStatus::Ok) reload_if_running(step, affected);
 }
 
 void RuntimeHost::refuse_terminated(const Step& step, const std::string& domain) {

@@ -32,7 +32,25 @@ struct HostedIsolation {
     std::map<std::string, rt::PartitionId> partition_ids;
     std::map<uint16_t, std::string> partition_names;  ///< by PartitionId value
     std::set<std::string> terminated;                 ///< domains the handler terminated
+
+    /// A block bound by allocate_isolated or alloc {partition:} (mpu_steps.h): whose it is and
+    /// which manager frees it (the one that allocated it). address 0: its allocation failed (a
+    /// free then hands the runtime the null pointer it would have got).
+    struct OwnedBlock {
+        rt::DomainId owner = rt::NO_DOMAIN;
+        rt::PartitionId partition{};
+        rt::Address address = 0;
+        bool isolated = false;
+    };
+    std::map<std::string, OwnedBlock> blocks; ///< by block name, the latest binding
     bool fault_pending = false; ///< an MPU fault the handler has not yet served
+
+    /// The runtime id of scenario domain `name`; NO_DOMAIN for "" (the kernel) or a domain
+    /// whose creation the runtime refused.
+    rt::DomainId id_of(const std::string& name) const {
+        const auto it = domains.find(name);
+        return it == domains.end() ? rt::NO_DOMAIN : it->second;
+    }
 
     /// The scenario's name for runtime domain `d` ("kernel" for NO_DOMAIN).
     std::string name_of(rt::DomainId d) const {

@@ -187,9 +187,9 @@ std::optional<uint16_t> MpuStepParser::domain_id(const std::string& name) const 
     return static_cast<uint16_t>(it - m_domains.begin() + 1);
 }
 
-const std::string* MpuStepParser::isolated_block(const std::string& name) const {
-    const auto it = m_isolated_blocks.find(name);
-    return it == m_isolated_blocks.end() ? nullptr : &it->second;
+const std::string* MpuStepParser::mpu_block(const std::string& name) const {
+    const auto it = m_mpu_blocks.find(name);
+    return it == m_mpu_blocks.end() ? nullptr : &it->second;
 }
 
 void MpuStepParser::domain(const Entry& kind, const std::vector<Entry>& args, Step& st) {
@@ -282,8 +282,42 @@ void MpuStepParser::allocate_isolated(const Entry& kind, const std::vector<Entry
     if (const Entry* e = get(args, "as")) {
         st.as = r.name_value(*e);
         const auto it = m_attached.find(st.domain);
-        m_isolated_blocks[st.as] = it == m_attached.end() ? "" : it->second;
+        m_mpu_blocks[st.as] = it == m_attached.end() ? "" : it->second;
     }
+}
+
+void MpuStepParser::partition_alloc(const Entry& kind, const std::vector<Entry>& args, Step& st) {
+    const Entry* partition = get(args, "partition");
+    if (!partition) r.missing(kind.key_node, cfg::child(kind.path, "partition"), "a partition defined by an earlier partition step (domain: names a partition's requester)");
+    if (!s.platform.mpu)
+        r.fail(partition->key_node, partition->value, partition->path, "expected a platform with an mpu: section (alloc from a partition uses the runtime's partition manager), got platform " + s.platform.name + " without one");
+    if (const Entry* heap = get(args, "heap"))
+        r.fail(heap->key_node, heap->value, heap->path, "expected one of heap and partition, got both");
+    for (const char* heap_only : {"align", "deadline_steps", "lifetime"})
+        if (const Entry* e = get(args, heap_only))
+            r.fail(e->key_node, e->value, e->path, std::string("expected ") + heap_only + " only on an alloc from an allocator (heap:), got it with partition:");
+    const std::string want = "a partition defined by an earlier partition step";
+    st.partition = r.text_value(*partition, want);
+    if (std::find(m_partitions.begin(), m_partitions.end(), st.partition) == m_partitions.end())
+        r.fail(partition->key_node, partition->value, partition->path, "expected " + want + " (" + (m_partitions.empty() ? std::string("none is defined") : cfg::join(m_partitions)) + "), got undefined partition '" + st.partition + "'" + cfg::suggestion(st.partition, m_partitions));
+    st.domain = m_acting;
+    if (const Entry* e = get(args, "domain")) {
+        st.domain = domain_name(*e, false);
+        if (!m_acting.empty() && st.domain != m_acting)
+            r.fail(e->key_node, e->value, e->path, "expected the domain this as_domain runs as (" + m_acting + "), got " + st.domain);
+    }
+    const std::string size_want = "a whole number of bytes from 0 to 2^32 - 1 (0 asks the runtime for InvalidSize)";
+    st.size_bytes = static_cast<uint32_t>(r.unsigned_value(need(r, kind, args, "size", size_want), 0, std::numeric_limits<uint32_t>::max(), size_want));
+    if (const Entry* e = get(args, "as")) {
+        st.as = r.name_value(*e);
+        m_mpu_blocks[st.as] = st.partition;
+    }
+}
+
+void MpuStepParser::free_block(const Entry& block, Step& st) {
+    st.block = r.name_value(block);
+    st.partition = m_mpu_blocks.at(st.block);
+    st.domain = m_acting; // empty: the kernel frees it for its owner
 }
 
 void MpuStepParser::as_domain(const Entry& kind, const std::vector<Entry>& args, Step& st,
@@ -297,13 +331,17 @@ void MpuStepParser::as_domain(const Entry& kind, const std::vector<Entry>& args,
     st.body = nested(steps);
     m_acting.clear();
     static const std::vector<StepKind> ALLOWED = {StepKind::Access, StepKind::Read, StepKind::Write,
-                                                  StepKind::AllocateIsolated, StepKind::Wait,
-                                                  StepKind::Expect};
+                                                  StepKind::AllocateIsolated, StepKind::Alloc,
+                                                  StepKind::Free, StepKind::Wait, StepKind::Expect};
     for (size_t i = 0; i < st.body.size(); ++i) {
         const StepKind k = st.body[i].kind;
-        if (std::find(ALLOWED.begin(), ALLOWED.end(), k) != ALLOWED.end()) continue;
         const YAML::Node item = steps.value[i];
-        r.fail(item.begin()->first, YAML::Node(), steps.path + "[" + std::to_string(i) + "]." + enum_name(STEP_KIND_NAMES, k), std::string("expected a step a domain runs (access, read, write, allocate_isolated, wait or expect), got ") + enum_name(STEP_KIND_NAMES, k));
+        const std::string path = steps.path + "[" + std::to_string(i) + "]." + enum_name(STEP_KIND_NAMES, k);
+        if (std::find(ALLOWED.begin(), ALLOWED.end(), k) == ALLOWED.end())
+            r.fail(item.begin()->first, YAML::Node(), path, std::string("expected a step a domain runs (access, read, write, allocate_isolated, alloc, free, wait or expect), got ") + enum_name(STEP_KIND_NAMES, k));
+        // A domain owns no runtime allocator: it allocates from partitions only.
+        if ((k == StepKind::Alloc || k == StepKind::Free) && st.body[i].partition.empty())
+            r.fail(item.begin()->first, YAML::Node(), path, std::string("expected ") + (k == StepKind::Alloc ? "alloc with partition: (a domain allocates from partitions, not from the kernel's allocators)" : "free of an isolated or partition block (a domain frees only what it allocated from partitions)") + ", got " + (k == StepKind::Alloc ? "alloc from heap " : "free of block ") + (k == StepKind::Alloc ? st.body[i].heap : st.body[i].block));
     }
 }
 

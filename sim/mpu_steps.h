@@ -31,13 +31,37 @@
 //   allocate_isolated: {domain: D, size: N, isolation: private | shared_ro | shared ?= private,
 //                       peers: [D2, ...]?, as: NAME?}
 //       allocate_isolated_memory from D's attached partition; NAME binds the block for read /
-//       write steps (it is freed only by its domain's termination). Inside as_domain, domain
-//       ?= that domain. When the grant changes the running domain's image (owner or peer), the
-//       kernel reloads that image (a switch_domain to itself) before the domain goes on.
+//       write / free steps. Inside as_domain, domain ?= that domain. When the grant changes the
+//       running domain's image (owner or peer), the kernel reloads that image (a switch_domain
+//       to itself) before the domain goes on.
+//   alloc:     {partition: P, size: N, domain: D?, as: NAME?}
+//       allocate_in_partition(P, requester, N): the requester is the as_domain's domain inside
+//       as_domain (domain: may only repeat it), else D, else the kernel (which holds no
+//       allocation right: AccessDenied). The result is the runtime's: AccessDenied (no
+//       allocation right, or a read_only partition), QuotaExceeded (over the quota; isolated
+//       and partition blocks share it), NoMemory, InvalidSize (0). Such a block is charged to
+//       the requester but is NOT granted in its MPU image (only allocate_isolated grants
+//       regions): the privileged kernel reads and writes it, the domain's own accesses fault.
+//       heap: and partition: are exclusive; align, deadline_steps and lifetime are heap-only.
+//   free:      {block: NAME}   NAME bound by allocate_isolated or alloc {partition: ...}.
+//       A kernel call (privileged metadata accesses). The requester is the as_domain's domain
+//       inside as_domain, else the block's owner. An isolated block goes to
+//       free_isolated_memory (the owner's and peers' images are replanned; if the running
+//       domain's changed, the kernel reloads it as after allocate_isolated); a partition block
+//       to free_in_partition (owner only). Result: ok or the runtime's status (AccessDenied:
+//       another domain's block; BadPointer: a second free, or the alloc had failed);
+//       `terminated` when the owner was terminated (its blocks went with it). NAME stays
+//       bound to the freed address, so a later read / write / access of it is a stale access
+//       (an isolated block's former owner then takes an mpu_fault), and a later free of it
+//       releases whatever block the heap has since placed there (a dangling free, as on a
+//       target: the owner check still applies). Each block is freed by
+//       the manager that bound it: free_in_partition of an isolated block would leave it
+//       granted in images while the heap hands its bytes to someone else.
 //   switch_domain: {to: D | kernel}   loads D's image: timed MPU register stores on the bus.
 //   as_domain: {domain: D, steps: [...]}
 //       Switches to D if D is not loaded, then runs the steps as D: unprivileged accesses with
-//       D's id. Nested kinds: access, read, write, allocate_isolated, wait, expect. A read /
+//       D's id. Nested kinds: access, read, write, allocate_isolated, alloc (partition:
+//       only), free (of an isolated or partition block), wait, expect. A read /
 //       write copy stops at its first denied word (the core takes MemManage there).
 // After any step that raised an MPU fault, when the scenario declares domains or partitions
 // (or switches domains),
@@ -81,8 +105,13 @@ public:
     void parse(const cfg::Entry& kind, const std::vector<cfg::Entry>& args, Step& st,
                const StepsReader& nested);
 
-    /// The partition an isolated block (allocate_isolated ... as: NAME) lives in, or nullptr.
-    const std::string* isolated_block(const std::string& name) const;
+    /// The partition a block bound by allocate_isolated or alloc {partition:} lives in, or
+    /// nullptr (no such block).
+    const std::string* mpu_block(const std::string& name) const;
+    /// alloc with partition: (or domain:); `args` already checked against the alloc keys.
+    void partition_alloc(const cfg::Entry& kind, const std::vector<cfg::Entry>& args, Step& st);
+    /// free of `block` (an mpu_block): fills st.block, st.partition, st.domain.
+    void free_block(const cfg::Entry& block, Step& st);
     /// The id of domain `name` (1-based, in creation order), or nullopt.
     std::optional<uint16_t> domain_id(const std::string& name) const;
 
@@ -91,7 +120,7 @@ private:
     const Scenario& s;
     std::vector<std::string> m_domains;    ///< in creation order
     std::vector<std::string> m_partitions;
-    std::map<std::string, std::string> m_isolated_blocks; ///< block -> partition
+    std::map<std::string, std::string> m_mpu_blocks;     ///< block -> partition
     std::map<std::string, std::string> m_attached;        ///< domain -> partition
     std::string m_acting; ///< inside as_domain: its domain
 

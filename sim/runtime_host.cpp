@@ -683,6 +683,10 @@ void RuntimeHost::note_power_change(size_t bank_index) {
 void RuntimeHost::execute(const Step& step) {
     switch (step.kind) {
     case StepKind::Alloc: {
+        if (!step.partition.empty()) { // from a partition: mpu_steps.h
+            execute_mpu_step(step);
+            break;
+        }
         HostedAllocator& a = allocator(step.heap);
         begin_op(step, "alloc", step.heap, step.as, step.size_bytes);
         const Result<Address> r =
@@ -692,6 +696,10 @@ void RuntimeHost::execute(const Step& step) {
         break;
     }
     case StepKind::Free: {
+        if (!step.partition.empty()) { // an isolated or partition block: mpu_steps.h
+            execute_mpu_step(step);
+            break;
+        }
         const Block block = m_blocks.at(step.block);
         HostedAllocator& a = allocator(block.heap);
         begin_op(step, "free", block.heap, step.block, block.size_bytes);

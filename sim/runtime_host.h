@@ -108,6 +108,11 @@ private:
     /// Runs the runtime's MemManage handler when an MPU fault is pending (mpu_steps.h).
     void service_mpu_fault(const Step& step);
     void execute_as_domain(const Step& step);
+    void alloc_in_partition(const Step& step); ///< alloc {partition:}
+    void free_mpu_block(const Step& step);     ///< free of an isolated or partition block
+    /// After a grant or a free: reloads the running domain's image if it is in `affected`
+    /// (domain bits), before that domain goes on.
+    void reload_if_running(const Step& step, uint32_t affected);
     void switch_to(const Step& step, const std::string& to);
     /// Records `step` as refused because its domain was terminated.
     void refuse_terminated(const Step& step, const std::string& domain);

@@ -77,7 +77,7 @@ std::string kinds_of_key(const std::string& key) {
 /// The argument keys of each step kind.
 const std::vector<std::string>& step_keys(StepKind kind) {
     static const std::vector<std::string> ALLOC = {"heap", "size", "align", "as", "deadline_steps",
-                                                   "lifetime"};
+                                                   "lifetime", "partition", "domain"}; // mpu_steps.h
     static const std::vector<std::string> FREE = {"block"};
     static const std::vector<std::string> REALLOC = {"block", "size"};
     static const std::vector<std::string> ACCESS = {"block", "address", "bytes"};
@@ -145,6 +145,7 @@ std::vector<std::string> other_forms(StepKind kind, const std::string& key) {
     if (kind == StepKind::Wait) forms = {"cycles", "ns", "us"};
     if (kind == StepKind::Sleep) forms = {"cycles", "us", "ms"};
     if (kind == StepKind::Read || kind == StepKind::Write) forms = {"block", "address"};
+    if (kind == StepKind::Alloc) forms = {"heap", "partition"}; // mpu_steps.h
     if (mpu_step_keys(kind)) return mpu_step_other_forms(kind, key);
     if (std::find(forms.begin(), forms.end(), key) == forms.end()) return {};
     forms.erase(std::find(forms.begin(), forms.end(), key));
@@ -530,6 +531,7 @@ private:
         case StepKind::SwitchDomain:
         case StepKind::AsDomain:
             m_mpu.parse(kind, args, st, [this](const Entry& list) { return steps(list); });
+            if (st.kind == StepKind::AllocateIsolated && !st.as.empty()) m_blocks.erase(st.as);
             break;
         }
         if (st.kind != StepKind::Repeat && st.kind != StepKind::Wait && st.kind != StepKind::Expect &&
@@ -574,8 +576,8 @@ private:
     const AllocatorSpec& block(const Entry& e) {
         const std::string name = r.name_value(e, "the name of a block bound by an earlier alloc with as:");
         auto it = m_blocks.find(name);
-        if (it == m_blocks.end() && m_mpu.isolated_block(name))
-            r.fail(e.key_node, e.value, e.path, "expected a block bound by an alloc with as:, got '" + name + "', an isolated block (it is released only by its domain's termination)");
+        if (it == m_blocks.end() && m_mpu.mpu_block(name))
+            r.fail(e.key_node, e.value, e.path, "expected a block bound by an alloc from an allocator (heap:), got '" + name + "', a block of partition " + *m_mpu.mpu_block(name) + " (read, write and free take it; realloc does not)");
         if (it == m_blocks.end()) {
             std::vector<std::string> bound;
             for (const auto& [block_name, heap_name] : m_blocks) bound.push_back(block_name);
@@ -585,6 +587,11 @@ private:
     }
 
     void alloc(const Args& a, Step& st) {
+        if (a.get("partition") || a.get("domain")) { // mpu_steps.h
+            m_mpu.partition_alloc(a.kind, a.entries, st);
+            if (!st.as.empty()) m_blocks.erase(st.as); // the name now names the partition block
+            return;
+        }
         const AllocatorSpec& h = heap(need(a, "heap", "the name of an allocator"), {});
         st.heap = h.name;
         st.size_bytes = static_cast<uint32_t>(r.unsigned_value(need(a, "size", BYTES_0), 0, U32_MAX, BYTES_0 + std::string(" (0 asks the runtime for InvalidSize)")));
@@ -604,6 +611,10 @@ private:
 
     void free_or_realloc(const Args& a, Step& st) {
         const Entry& e = need(a, "block", "the name of a block bound by an earlier alloc with as:");
+        if (st.kind == StepKind::Free && !m_blocks.count(r.name_value(e)) && m_mpu.mpu_block(r.name_value(e))) {
+            m_mpu.free_block(e, st); // mpu_steps.h
+            return;
+        }
         const AllocatorSpec& h = block(e);
         st.block = r.name_value(e);
         st.heap = h.name;
@@ -622,9 +633,9 @@ private:
             r.fail(later.key_node, later.value, later.path, "expected one of block and address, got both");
         }
         if (!blk && !address) r.missing(a.kind.key_node, child(a.kind.path, "block"), "a block name (or an address and bytes)");
-        if (blk && !m_blocks.count(r.name_value(*blk)) && m_mpu.isolated_block(r.name_value(*blk))) {
-            st.block = r.name_value(*blk); // an isolated block: its "heap" is its partition
-            st.heap = *m_mpu.isolated_block(st.block);
+        if (blk && !m_blocks.count(r.name_value(*blk)) && m_mpu.mpu_block(r.name_value(*blk))) {
+            st.block = r.name_value(*blk); // an isolated or partition block: its "heap" is its partition
+            st.heap = *m_mpu.mpu_block(st.block);
             if (const Entry* e = a.get("bytes")) st.bytes = r.unsigned_value(*e, 1, U32_MAX, BYTES_1);
             return;
         }
@@ -675,7 +686,7 @@ private:
         for (size_t i = 0; i < body.size(); ++i) {
             const Step& st = body[i];
             const std::string here = path + "[" + std::to_string(i) + "]";
-            if (st.kind == StepKind::Alloc && !st.as.empty()) m_blocks[st.as] = st.heap;
+            if (st.kind == StepKind::Alloc && !st.as.empty() && st.partition.empty()) m_blocks[st.as] = st.heap;
             if (st.kind == StepKind::Realloc) {
                 const AllocatorSpec& h = *find_allocator(m_blocks.at(st.block));
                 if (h.kind != AllocatorKind::Tlsf)

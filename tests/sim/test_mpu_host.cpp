@@ -130,6 +130,141 @@ TEST_F(MpuHost, FaultsAndResultsAreTheSameInLtLtDmiAndAt) {
     EXPECT_GT(dmi.record.mpu->stats.at("dmi_grants"), 0u) << "LT+DMI did use DMI windows";
 }
 
+// An isolated block freed by its owner: the runtime replans the owner's image and the host
+// reloads it, so the stale write that follows is an mpu_fault; a second free is the runtime's.
+const char* const FREE_ISOLATED = R"(name: t
+platform: platforms/two_banks_mpu.yaml
+steps:
+  - domain: {name: a}
+  - domain: {name: b}
+  - partition: {name: pa, bank: ram1, size: 4096, owner: a}
+  - allocate_isolated: {domain: a, size: 256, as: mine}
+  - allocate_isolated: {domain: a, size: 64, as: other}
+  - as_domain:
+      domain: b
+      steps:
+        - free: {block: other}
+  - as_domain:
+      domain: a
+      steps:
+        - write: {block: mine}
+        - free: {block: mine}
+        - write: {block: mine}
+        - write: {block: other}
+  - free: {block: mine}
+  - free: {block: other}
+)";
+
+// Partition allocation: the kernel holds no right, a's quota is 256 bytes, ro is read-only, b
+// has no right in pa and may not free a's block; a partition block is not in a's image.
+const char* const PARTITION_ALLOC = R"(name: t
+platform: platforms/two_banks_mpu.yaml
+steps:
+  - domain: {name: a}
+  - domain: {name: b}
+  - partition: {name: pa, bank: ram1, size: 4096, owner: a, quota: 256}
+  - partition: {name: ro, bank: ram1, offset: 0x2000, size: 1024, rights: read_only}
+  - alloc: {partition: pa, size: 64, as: kernels}
+  - as_domain:
+      domain: a
+      steps:
+        - alloc: {partition: pa, size: 128, as: p1}
+        - alloc: {partition: pa, size: 192, as: p2}
+        - alloc: {partition: ro, size: 32}
+        - write: {block: p1}
+  - as_domain:
+      domain: b
+      steps:
+        - alloc: {partition: pa, size: 32}
+        - free: {block: p1}
+  - write: {block: p1}
+  - free: {block: p1}
+  - free: {block: p1}
+  - alloc: {partition: pa, size: 192, domain: a, as: p2}
+  - free: {block: kernels}
+)";
+
+auto find_op(const std::vector<std::string>& ops,
+             const std::string& op) {
+    return std::find(ops.begin(), ops.end(), op);
+}
+
+TEST_F(MpuHost, FreeingAnIsolatedBlockRevokesItFromItsOwnersImage) {
+    const HostedRun r = run(FREE_ISOLATED, TimingMode::Lt, {"platform.mpu.fault_policy=log"});
+    const std::vector<std::string> ops = results(r.record);
+    const auto freed = find_op(ops, "free mine ok");
+    ASSERT_NE(freed, ops.end()) << "the owner frees its block";
+    EXPECT_EQ(*(freed + 1), "switch_domain a ok") << "the running owner's image is reloaded";
+    EXPECT_EQ(*(freed + 2), "write mine mpu_fault") << "a stale write by the former owner";
+    EXPECT_NE(find_op(ops, "free other AccessDenied"), ops.end()) << "b may not free a's block";
+    EXPECT_NE(find_op(ops, "write other ok"), ops.end()) << "a's other block stays granted";
+    EXPECT_NE(find_op(ops, "free mine BadPointer"), ops.end()) << "a second free";
+    EXPECT_NE(find_op(ops, "free other ok"), ops.end()) << "the kernel frees for the owner";
+    ASSERT_EQ(r.record.faults.size(), 1u);
+    const FaultRecord& f = r.record.faults[0];
+    EXPECT_EQ(f.kind, "mpu_fault");
+    EXPECT_EQ(f.domain, 1) << "a";
+    const auto free_op = std::find_if(r.record.ops.begin(), r.record.ops.end(), [](const OpRecord& op) {
+        return op.op == "free" && op.name == "mine" && op.result == "ok";
+    });
+    EXPECT_EQ(f.address, free_op->address) << "the freed block's first word";
+    EXPECT_GT(free_op->steps, 0u) << "timed as a kernel call";
+    EXPECT_GT(free_op->end_cycle, free_op->start_cycle);
+    EXPECT_GE(r.record.mpu->isolation_stats.at("replans"), 4u);
+}
+
+TEST_F(MpuHost, AFreeOfATerminatedDomainsBlockIsRecordedTerminated) {
+    const HostedRun r = run(FREE_ISOLATED, TimingMode::Lt, {"platform.mpu.fault_policy=terminate_partition"});
+    const std::vector<std::string> ops = results(r.record);
+    EXPECT_NE(find_op(ops, "memmanage a terminated"), ops.end());
+    EXPECT_NE(find_op(ops, "write a terminated"), ops.end()) << "a's last step is not run";
+    EXPECT_NE(find_op(ops, "free a terminated"), ops.end()) << "its blocks went with it";
+    EXPECT_EQ(find_op(ops, "free mine BadPointer"), ops.end());
+}
+
+TEST_F(MpuHost, PartitionAllocationShowsRightsAndQuotaRefusals) {
+    const HostedRun r = run(PARTITION_ALLOC, TimingMode::Lt, {"platform.mpu.fault_policy=log"});
+    const std::vector<std::string> expected = {
+        "domain a ok", "domain b ok", "partition pa ok", "partition ro ok",
+        "alloc kernels AccessDenied", // the kernel is no requester of the partition manager
+        "switch_domain a ok",
+        "alloc p1 ok",
+        "alloc p2 QuotaExceeded",     // 128 + 192 > 256
+        "alloc a AccessDenied",       // ro is read-only
+        "write p1 mpu_fault",         // charged to a, granted to nobody
+        "memmanage a logged",
+        "switch_domain b ok",
+        "alloc b AccessDenied",       // b has no allocation right in pa
+        "free p1 AccessDenied",       // owner only
+        "write p1 ok",                // the privileged kernel reaches it
+        "free p1 ok",
+        "free p1 BadPointer",         // a second free
+        "alloc p2 ok",                // the quota is back
+        "free kernels BadPointer",    // its alloc failed: a null pointer
+    };
+    EXPECT_EQ(results(r.record), expected);
+    ASSERT_EQ(r.record.faults.size(), 1u);
+    EXPECT_EQ(r.record.faults[0].kind, "mpu_fault");
+}
+
+TEST_F(MpuHost, FreeAndPartitionAllocationAreTheSameInLtLtDmiAndAt) {
+    for (const char* text : {FREE_ISOLATED, PARTITION_ALLOC}) {
+        const HostedRun lt = run(text, TimingMode::Lt);
+        const HostedRun again = run(text, TimingMode::Lt);
+        const HostedRun dmi = run(text, TimingMode::LtDmi);
+        const HostedRun at = run(text, TimingMode::At);
+        ASSERT_EQ(again.record.ops.size(), lt.record.ops.size());
+        for (size_t i = 0; i < lt.record.ops.size(); ++i)
+            EXPECT_EQ(again.record.ops[i].end_cycle, lt.record.ops[i].end_cycle) << "deterministic";
+        for (const HostedRun* other : {&dmi, &at}) {
+            EXPECT_EQ(results(other->record), results(lt.record));
+            ASSERT_EQ(other->record.faults.size(), lt.record.faults.size());
+            for (size_t i = 0; i < lt.record.faults.size(); ++i)
+                EXPECT_EQ(fault_text(other->record.faults[i]), fault_text(lt.record.faults[i]));
+        }
+    }
+}
+
 TEST_F(MpuHost, WithoutDomainsNoHandlerRunsAndCfsrStaysForTheScenarioToRead) {
     const HostedRun r = run(R"(name: t
 platform: platforms/two_banks_mpu.yaml

@@ -364,6 +364,46 @@ steps:
     EXPECT_EQ(s.steps[7].expectations.at(0).domain, 2u) << "a domain name filter is its id";
 }
 
+TEST(Scenario, PartitionAllocAndFreeOfMpuBlocksNameTheirRequester) {
+    const Scenario s = parse_scenario(R"(name: t
+platform: platforms/two_banks_mpu.yaml
+allocators:
+  - {name: kheap, kind: tlsf, bank: ram0, size: 4096}
+steps:
+  - domain: {name: sensor}
+  - domain: {name: radio}
+  - partition: {name: sram, bank: ram1, size: 4096, owner: sensor, quota: 512}
+  - alloc: {partition: sram, size: 48, as: cfg}
+  - alloc: {partition: sram, size: 64, domain: sensor, as: k}
+  - allocate_isolated: {domain: sensor, size: 100, as: buf}
+  - as_domain:
+      domain: radio
+      steps:
+        - alloc: {partition: sram, size: 16, as: rx}
+        - free: {block: buf}
+  - free: {block: buf}
+  - alloc: {heap: kheap, size: 8, as: k}
+  - free: {block: k}
+)", DATA_DIR + "/t.yaml");
+    ASSERT_EQ(s.steps.size(), 10u);
+    EXPECT_EQ(s.steps[3].kind, StepKind::Alloc);
+    EXPECT_EQ(s.steps[3].partition, "sram");
+    EXPECT_EQ(s.steps[3].domain, "") << "at the top level without domain: the kernel asks";
+    EXPECT_EQ(s.steps[3].size_bytes, 48u);
+    EXPECT_EQ(s.steps[4].domain, "sensor");
+    EXPECT_EQ(s.steps[4].heap, "") << "no allocator";
+    const Step& as = s.steps[6];
+    EXPECT_EQ(as.body[0].domain, "radio") << "inside as_domain the domain asks";
+    EXPECT_EQ(as.body[1].kind, StepKind::Free);
+    EXPECT_EQ(as.body[1].partition, "sram") << "an isolated block's free goes to the MPU host";
+    EXPECT_EQ(as.body[1].domain, "radio") << "the asking domain (the runtime checks ownership)";
+    EXPECT_EQ(s.steps[7].domain, "") << "top level: the kernel frees for the owner";
+    EXPECT_EQ(s.steps[7].partition, "sram");
+    EXPECT_EQ(s.steps[8].heap, "kheap") << "k rebound to an allocator block";
+    EXPECT_EQ(s.steps[9].partition, "") << "so its free is the allocator's";
+    EXPECT_EQ(s.steps[9].heap, "kheap");
+}
+
 TEST(Scenario, Pmsav8RegistersAreNamedByThePmsav8Table) {
     const Scenario s = parse_scenario(R"(name: t
 platform: platforms/two_banks_mpu.yaml
@@ -819,7 +859,7 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
     {"AsDomainNested", "as_domain_nested.yaml", 10,
      "steps[2].as_domain.steps[0].as_domain: expected as_domain outside another as_domain, got it inside as_domain a", nullptr},
     {"AsDomainRunsAlloc", "as_domain_runs_alloc.yaml", 9,
-     "steps[1].as_domain.steps[0].seal: expected a step a domain runs (access, read, write, allocate_isolated, wait or expect), got seal", nullptr},
+     "steps[1].as_domain.steps[0].seal: expected a step a domain runs (access, read, write, allocate_isolated, alloc, free, wait or expect), got seal", nullptr},
     {"DomainBadSecurityLevel", "domain_bad_security_level.yaml", 5,
      "steps[0].domain.security_level: expected one of untrusted, normal or trusted, got high", nullptr},
     {"DomainDefinedTwice", "domain_defined_twice.yaml", 6,
@@ -830,8 +870,18 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
      "steps[0].domain.name: expected a domain name other than kernel (kernel names no domain), got kernel", nullptr},
     {"DomainWithoutMpu", "domain_without_mpu.yaml", 5,
      "steps[0].domain: expected a platform with an mpu: section (domain uses the MPU), got platform two_banks without one", nullptr},
-    {"FreeIsolatedBlock", "free_isolated_block.yaml", 8,
-     "steps[3].free.block: expected a block bound by an alloc with as:, got 'x', an isolated block (it is released only by its domain's termination)", nullptr},
+    {"ReallocIsolatedBlock", "realloc_isolated_block.yaml", 8,
+     "steps[3].realloc.block: expected a block bound by an alloc from an allocator (heap:), got 'x', a block of partition p (read, write and free take it; realloc does not)", nullptr},
+    {"AllocPartitionWithoutMpu", "alloc_partition_without_mpu.yaml", 5,
+     "steps[0].alloc.partition: expected a platform with an mpu: section (alloc from a partition uses the runtime's partition manager), got platform two_banks without one", nullptr},
+    {"AllocUndefinedPartition", "alloc_undefined_partition.yaml", 7,
+     "steps[2].alloc.partition: expected a partition defined by an earlier partition step (pa), got undefined partition 'pb' (did you mean pa?)", nullptr},
+    {"AllocHeapAndPartition", "alloc_heap_and_partition.yaml", 10,
+     "steps[2].alloc.heap: expected one of heap and partition, got both", nullptr},
+    {"AllocPartitionAlign", "alloc_partition_align.yaml", 7,
+     "steps[2].alloc.align: expected align only on an alloc from an allocator (heap:), got it with partition:", nullptr},
+    {"AsDomainAllocsFromHeap", "as_domain_allocs_from_heap.yaml", 11,
+     "steps[1].as_domain.steps[0].alloc: expected alloc with partition: (a domain allocates from partitions, not from the kernel's allocators), got alloc from heap kheap", nullptr},
     {"IsolatedBadIsolation", "isolated_bad_isolation.yaml", 6,
      "steps[1].allocate_isolated.isolation: expected one of private, shared_ro or shared, got public", nullptr},
     {"IsolatedPeersNotAList", "isolated_peers_not_a_list.yaml", 7,
