@@ -47,7 +47,10 @@
 //   alloc:   {heap: H, size: N, align: A?, as: NAME?, deadline_steps: D?, lifetime: L?}
 //            tlsf with deadline_steps -> allocate_deterministic. Binds the block to NAME.
 //            lifetime: short | long (? = short), power_aware only: steers bank placement.
-//   free:    {block: NAME}                       the allocator is the one NAME came from
+//   alloc:   {partition: P, size: N, domain: D?, as: NAME?}   a partition's heap, with the
+//            requester's rights and quota checked (sim/mpu_steps.h)
+//   free:    {block: NAME}                       the allocator is the one NAME came from (an
+//            isolated or partition block goes back to its manager, sim/mpu_steps.h)
 //   realloc: {block: NAME, size: N}              tlsf only; NAME is rebound to the new address
 //   read:    {block: NAME, bytes: N?}            user data traffic; bytes ? = the block's size
 //   write:   {block: NAME, bytes: N?}
