@@ -243,6 +243,7 @@ public:
             m_region_live[i] = false;
             const RtStatus s =
                 m_parts.free_in_partition(m_regions[i].partition, domain, address);
+            m_meter.add(m_parts.last_op_steps()); // as allocate counts its heap allocation
             replan_all(affected, true);
             return s;
         }

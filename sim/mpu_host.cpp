@@ -230,17 +230,11 @@ void RuntimeHost::free_mpu_block(const Step& step) {
     uint32_t steps = 0;
     uint32_t affected = 0;
     if (block.isolated) {
-        bool reaches_heap = false;
         for (uint32_t i = 0; i < HostedIsolation::Isolation::MAX_REGIONS; ++i)
-            if (const rt::IsolatedRegion* r = iso.isolation->region(i); r && r->start == block.address) {
+            if (const rt::IsolatedRegion* r = iso.isolation->region(i); r && r->start == block.address)
                 affected = rt::domain_bit(r->owner) | r->peers;
-                reaches_heap = r->owner == requester;
-            }
         s = iso.isolation->free_isolated_memory(requester, block.address);
-        // free_isolated_memory's own count leaves out the partition's heap free it makes
-        // (allocate_isolated_memory includes its allocation): add it, or a free looks cheaper
-        // than the allocation it undoes.
-        steps = iso.isolation->last_op_steps() + (reaches_heap ? iso.partitions->last_op_steps() : 0);
+        steps = iso.isolation->last_op_steps(); // includes the partition heap's free
     } else {
         s = iso.partitions->free_in_partition(block.partition, requester, block.address);
         steps = iso.partitions->last_op_steps();
