@@ -277,6 +277,15 @@ uint64_t RuntimeHost::now_cycles() const { return m_clock.to_cycles(m_port.now()
 
 HostedAllocator& RuntimeHost::allocator(const std::string& name) { return *m_allocators.at(name); }
 
+std::string RuntimeHost::domain_label(uint16_t domain) const {
+    // Attribute ids are the runtime's domain index + 1 (0: the runtime itself, privileged).
+    const std::string id = std::to_string(domain);
+    if (domain == 0) return "kernel (0)";
+    if (m_isolation && domain <= m_isolation->domain_names.size())
+        return m_isolation->domain_names[domain - 1u] + " (" + id + ")";
+    return id;
+}
+
 PoweredHeap& RuntimeHost::powered_heap(const std::string& name) { return *allocator(name).power; }
 
 // ---------------------------------------------------------------------------------------------
@@ -900,7 +909,7 @@ void RuntimeHost::evaluate(const Expectation& e) {
                 ++matching;
         result.what = "fault " + (e.fault_kind.empty() ? std::string("any") : e.fault_kind) +
                       (e.bank.empty() ? "" : " in " + e.bank) +
-                      (e.domain ? " of domain " + std::to_string(*e.domain) : "") +
+                      (e.domain ? " of domain " + domain_label(*e.domain) : "") +
                       (e.fault_count ? " x" + std::to_string(*e.fault_count) : " (at least one)");
         result.passed = e.fault_count ? matching == *e.fault_count : matching > 0;
         result.detail = std::to_string(matching) + " matching faults";

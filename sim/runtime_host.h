@@ -121,6 +121,8 @@ private:
     std::vector<TerminationRecord> m_terminations;
 
     HostedAllocator& allocator(const std::string& name);
+    /// A fault's domain id as the scenario names it: "sensor (1)", "kernel (0)", or the bare id.
+    std::string domain_label(uint16_t domain) const;
     /// LT+DMI: serves the access straight from a granted DMI window; false when none covers it.
     bool access_through_dmi(bool write, rt::Address address, uint8_t* data, unsigned bytes);
     void remember_dmi(tlm::tlm_generic_payload& trans, int bank);
