@@ -377,13 +377,15 @@ std::string summary_json(const RunRecord& record) {
 
 /// Track layout of trace.json: one process; thread 1 is the runtime, then one thread per DMA
 /// stream, then one per bank (its faults; its counters are process tracks named after it), then
-/// one per power region (its state as slices; its power counter is named "region <name>").
+/// one per power region (its state as slices; its power counter is named "region <name>"), then,
+/// when the scenario switched isolation domains, one track of the domain the core runs as.
 struct TraceTracks {
     static constexpr int PID = 1;
     static constexpr int RUNTIME_TID = 1;
     std::map<std::string, int> dma_tid;
     std::map<std::string, int> bank_tid;
     std::map<std::string, int> region_tid;
+    int domain_tid = 0; ///< 0: no domain switches, no track
 
     explicit TraceTracks(const RunRecord& record) {
         int next = RUNTIME_TID + 1;
@@ -403,6 +405,8 @@ struct TraceTracks {
             bank_tid[name] = next++;
         for (const auto& [name, unused] : record.region_banks)
             region_tid[name] = next++;
+        if (record.mpu && !record.mpu->switches.empty())
+            domain_tid = next++;
     }
 };
 
@@ -534,6 +538,8 @@ std::string trace_json(const RunRecord& record) {
         name_thread(tid, "bank " + bank);
     for (const auto& [region, tid] : tracks.region_tid)
         name_thread(tid, "region " + region);
+    if (tracks.domain_tid)
+        name_thread(tracks.domain_tid, "domain");
 
     for (const OpRecord& op : record.ops) {
         OrderedJson args;
@@ -591,6 +597,19 @@ std::string trace_json(const RunRecord& record) {
         for (const auto& [start, sum] : windows)
             w.counter("region " + region, tracks.region_tid.at(region), start, "power_mw",
                       window_power_mw(sum, record.clock_period_ps));
+    }
+    if (tracks.domain_tid) {
+        // The domain the core runs as, from the end of each loaded switch to the next one's.
+        std::vector<const DomainSwitchRecord*> loaded;
+        for (const DomainSwitchRecord& s : record.mpu->switches)
+            if (s.result == "ok")
+                loaded.push_back(&s);
+        for (size_t i = 0; i < loaded.size(); ++i) {
+            const uint64_t end = i + 1 < loaded.size() ? loaded[i + 1]->end_cycle : record.end_cycle;
+            if (end > loaded[i]->end_cycle)
+                w.slice(loaded[i]->to, "domain", tracks.domain_tid, loaded[i]->end_cycle, end,
+                        OrderedJson{{"from", loaded[i]->from}, {"step", loaded[i]->step}});
+        }
     }
     for (const FaultRecord& f : record.faults) {
         const int tid = f.bank.empty() ? TraceTracks::RUNTIME_TID : tracks.bank_tid.at(f.bank);

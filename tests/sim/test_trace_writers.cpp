@@ -505,5 +505,42 @@ TEST(TraceWriters, HumanSummaryHasAlignedTablesAndExpectationLines) {
         << text;
 }
 
+TEST(TraceWriters, TraceJsonHasADomainTrackFromEachLoadedSwitchToTheNext) {
+    RunRecord r = small_record();
+    r.mpu.emplace();
+    // kernel -> a at [10, 20), a refused switch (no slice), a -> b at [50, 60); the run ends at
+    // r.end_cycle: slices a [20, 60) and b [60, end).
+    r.mpu->switches.push_back({1, 10, 20, "kernel", "a", 18, "ok"});
+    r.mpu->switches.push_back({2, 30, 30, "a", "c", 0, "InvalidRegion"});
+    r.mpu->switches.push_back({3, 50, 60, "a", "b", 18, "ok"});
+    ASSERT_GT(r.end_cycle, 60u);
+    const fs::path dir = fresh_dir("domains");
+    write_run_outputs(r, dir.string());
+    const json trace = json::parse(read_text(dir / "trace.json"));
+    int domain_tid = 0;
+    std::vector<std::tuple<std::string, double, double>> slices; // name, ts, dur (us)
+    for (const json& e : trace["traceEvents"])
+        if (e["ph"] == "M" && e["name"] == "thread_name" && e["args"]["name"] == "domain")
+            domain_tid = e["tid"];
+    ASSERT_NE(domain_tid, 0) << "a domain track";
+    for (const json& e : trace["traceEvents"])
+        if (e["ph"] == "X" && e["tid"] == domain_tid)
+            slices.emplace_back(e["name"], e["ts"], e["dur"]);
+    ASSERT_EQ(slices.size(), 2u);
+    const double us_per_cycle = static_cast<double>(r.clock_period_ps) / 1e6;
+    EXPECT_EQ(std::get<0>(slices[0]), "a");
+    EXPECT_DOUBLE_EQ(std::get<1>(slices[0]), 20 * us_per_cycle);
+    EXPECT_DOUBLE_EQ(std::get<2>(slices[0]), 40 * us_per_cycle);
+    EXPECT_EQ(std::get<0>(slices[1]), "b");
+    EXPECT_DOUBLE_EQ(std::get<2>(slices[1]), static_cast<double>(r.end_cycle - 60) * us_per_cycle);
+
+    r.mpu->switches.clear();
+    write_run_outputs(r, dir.string());
+    for (const json& e : json::parse(read_text(dir / "trace.json"))["traceEvents"])
+        EXPECT_FALSE(e["ph"] == "M" && e["args"].contains("name") && e["args"]["name"] == "domain")
+            << "no switches, no domain track";
+    fs::remove_all(dir);
+}
+
 } // namespace
 } // namespace emsim
