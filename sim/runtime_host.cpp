@@ -277,6 +277,13 @@ uint64_t RuntimeHost::now_cycles() const { return m_clock.to_cycles(m_port.now()
 
 HostedAllocator& RuntimeHost::allocator(const std::string& name) { return *m_allocators.at(name); }
 
+void RuntimeHost::refuse_unbound(const Step& step, const char* op) {
+    // The allocation that would have bound the name failed (its result says why): firmware
+    // would hold a null pointer. Recorded without touching memory, so the run goes on.
+    begin_op(step, op, "", step.block, 0);
+    end_op("unbound", 0, 0);
+}
+
 std::string RuntimeHost::domain_label(uint16_t domain) const {
     // Attribute ids are the runtime's domain index + 1 (0: the runtime itself, privileged).
     const std::string id = std::to_string(domain);
@@ -476,12 +483,19 @@ void RuntimeHost::user_data(const Step& step, bool write) {
     Address base = 0;
     uint64_t bytes = 0;
     std::string name;
+    std::string heap; ///< the allocator (or partition) the block came from; empty for a raw range
     if (step.address) {
         base = static_cast<Address>(*step.address);
         bytes = step.bytes.value_or(4);
         name = "";
     } else {
-        const Block& block = m_blocks.at(step.block);
+        const auto bound = m_blocks.find(step.block);
+        if (bound == m_blocks.end()) {
+            refuse_unbound(step, write ? "write" : "read");
+            return;
+        }
+        const Block& block = bound->second;
+        heap = block.heap;
         base = block.address;
         bytes = step.bytes.value_or(block.size_bytes);
         name = step.block;
@@ -489,7 +503,7 @@ void RuntimeHost::user_data(const Step& step, bool write) {
     begin_op(step, write ? "write" : "read", "", name, bytes);
     // Firmware wakes the block's bank through the manager before touching it. (An isolated
     // block's `heap` names its partition, which is no allocator.)
-    const auto owner = step.address ? m_allocators.end() : m_allocators.find(m_blocks.at(step.block).heap);
+    const auto owner = m_allocators.find(heap);
     if (owner != m_allocators.end() && owner->second->power) {
         const rt::PowerOpResult woken = owner->second->power->heap.prepare_access(base);
         if (!woken.ok()) {
@@ -705,20 +719,31 @@ void RuntimeHost::execute(const Step& step) {
         break;
     }
     case StepKind::Free: {
+        const auto bound = m_blocks.find(step.block);
+        if (bound == m_blocks.end()) {
+            refuse_unbound(step, "free");
+            break;
+        }
         if (!step.partition.empty()) { // an isolated or partition block: mpu_steps.h
             execute_mpu_step(step);
             break;
         }
-        const Block block = m_blocks.at(step.block);
+        // The name stays bound: freeing twice is the runtime's DoubleFree, and a read or write
+        // after the free is a use after free, as in firmware.
+        const Block block = bound->second;
         HostedAllocator& a = allocator(block.heap);
         begin_op(step, "free", block.heap, step.block, block.size_bytes);
         const RtStatus s = a.free(block.address);
-        if (s == RtStatus::Ok) m_blocks.erase(step.block);
         end_op(status_name(s), block.address, a.last_op_steps());
         break;
     }
     case StepKind::Realloc: {
-        Block& block = m_blocks.at(step.block);
+        const auto bound = m_blocks.find(step.block);
+        if (bound == m_blocks.end()) {
+            refuse_unbound(step, "realloc");
+            break;
+        }
+        Block& block = bound->second;
         HostedAllocator& a = allocator(block.heap);
         begin_op(step, "realloc", block.heap, step.block, step.size_bytes);
         const Result<Address> r = a.guarded_tlsf->reallocate(block.address, step.size_bytes);

@@ -121,6 +121,8 @@ private:
     std::vector<TerminationRecord> m_terminations;
 
     HostedAllocator& allocator(const std::string& name);
+    /// A read, write, free or realloc of a name no allocation bound (it failed): result "unbound".
+    void refuse_unbound(const Step& step, const char* op);
     /// A fault's domain id as the scenario names it: "sensor (1)", "kernel (0)", or the bare id.
     std::string domain_label(uint16_t domain) const;
     /// LT+DMI: serves the access straight from a granted DMI window; false when none covers it.

@@ -176,7 +176,7 @@ const std::vector<std::string> TIMED_OPS = {"alloc",   "free", "mark",  "release
                                             "power_request", "optimize_power",
                                             "access", "mpu_write", "mpu_read"};
 
-/// What `result:` may name, as OpRecord::result spells it: "ok", an RtStatus name, "bus_error", "mpu_fault", "terminated".
+/// What `result:` may name, as OpRecord::result spells it: "ok", an RtStatus name, "bus_error", "mpu_fault", "terminated", "unbound".
 std::vector<std::string> result_names() {
     std::vector<std::string> names = {"ok"};
     for (unsigned i = 1; i < 256; ++i) {
@@ -187,6 +187,7 @@ std::vector<std::string> result_names() {
     names.emplace_back("bus_error");
     names.emplace_back("mpu_fault");
     names.emplace_back("terminated");
+    names.emplace_back("unbound");
     return names;
 }
 
@@ -824,10 +825,10 @@ private:
             } else if (e.key == "result") {
                 x.kind = ExpectKind::Result;
                 const std::vector<std::string> names = result_names();
-                std::string status = r.text_value(e, "ok, bus_error, mpu_fault, terminated or an RtStatus name");
+                std::string status = r.text_value(e, "ok, bus_error, mpu_fault, terminated, unbound or an RtStatus name");
                 if (status == "Ok") status = "ok";
                 if (std::find(names.begin(), names.end(), status) == names.end())
-                    bad(e, "expected ok, bus_error, mpu_fault, terminated or an RtStatus name (" + join(names) + "), got " + cfg::describe(e.value) + suggestion(status, names));
+                    bad(e, "expected ok, bus_error, mpu_fault, terminated, unbound or an RtStatus name (" + join(names) + "), got " + cfg::describe(e.value) + suggestion(status, names));
                 if (!at_end && !m_seen_op)
                     r.fail(e.key_node, e.value, e.path, "expected an operation before this step (result checks the previous one), got none");
                 x.status = status;

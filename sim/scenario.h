@@ -120,7 +120,8 @@
 //   `fault: {kind: ...}` names a FAULT_KIND_NAMES entry; `domain:` a domain defined by an
 //   earlier domain step, or a domain id (0 = the runtime itself); count >= 0 when given.
 //   `result:` is spelled as OpRecord::result spells it: ok, an RtStatus name (NoMemory, ...) or
-//   bus_error, mpu_fault or terminated ("Ok" is read as ok); without `at: end` an operation step must come before it.
+//   bus_error, mpu_fault, terminated or unbound (a read, write, free or realloc of a name whose
+//   allocation failed) ("Ok" is read as ok); without `at: end` an operation step must come before it.
 // - Overrides (`--set`), applied to the document before validation, in order:
 //   name, platform (resolved like the key), seed, mode, energy_window_cycles,
 //   allocators[<index or name>].<key>, dma[<index or name>].<key>,

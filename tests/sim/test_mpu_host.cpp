@@ -240,7 +240,7 @@ TEST_F(MpuHost, PartitionAllocationShowsRightsAndQuotaRefusals) {
         "free p1 ok",
         "free p1 BadPointer",         // a second free
         "alloc p2 ok",                // the quota is back
-        "free kernels BadPointer",    // its alloc failed: a null pointer
+        "free kernels unbound",       // its alloc failed: never bound
     };
     EXPECT_EQ(results(r.record), expected);
     ASSERT_EQ(r.record.faults.size(), 1u);

@@ -798,7 +798,7 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
      "dma[0].write_percent: expected a whole number from 0 to 100, got 150", nullptr},
     {"BadModeListsTheModes", "bad_mode.yaml", 4, "mode: expected one of lt, lt_dmi or at, got fast", nullptr},
     {"BadResultStatusListsTheStatuses", "bad_result_status.yaml", 12,
-     "steps[1].expect.result: expected ok, bus_error, mpu_fault, terminated or an RtStatus name (ok, NoMemory, InvalidSize, InvalidAlignment, BadPointer, DoubleFree, Corrupt, TimeConstraintViolation, Sealed, OutOfOrder, InvalidRegion, AccessDenied, AddressConflict, QuotaExceeded, Unsupported, bus_error, mpu_fault, terminated), got NoMem", nullptr},
+     "steps[1].expect.result: expected ok, bus_error, mpu_fault, terminated, unbound or an RtStatus name (ok, NoMemory, InvalidSize, InvalidAlignment, BadPointer, DoubleFree, Corrupt, TimeConstraintViolation, Sealed, OutOfOrder, InvalidRegion, AccessDenied, AddressConflict, QuotaExceeded, Unsupported, bus_error, mpu_fault, terminated, unbound), got NoMem", nullptr},
     {"ResultBeforeAnyOperationIsRejected", "result_before_any_op.yaml", 12,
      "steps[1].expect.result: expected an operation before this step (result checks the previous one), got none", nullptr},
     {"OpFilterWithoutLatencyIsRejected", "op_without_latency.yaml", 12,
