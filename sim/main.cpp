@@ -179,8 +179,13 @@ int sc_main(int argc, char* argv[]) {
         std::cerr << "emsim: command line: " << e.what() << "\n";
         return 2;
     } catch (const sc_core::sc_report& e) {
-        std::cerr << "emsim: simulator error: " << e.what() << "\n";
-        return 1;
+        // Simulated faults are data and bad input is a ConfigError, so this is emsim's own bug:
+        // its own status, never 1 (a failed expectation) or 2 (bad input).
+        std::cerr << "emsim: internal error (please report it with the scenario): " << e.what() << "\n";
+        return 3;
+    } catch (const std::exception& e) {
+        std::cerr << "emsim: internal error (please report it with the scenario): " << e.what() << "\n";
+        return 3;
     }
 }
 
