@@ -388,6 +388,9 @@ bool Mpu::get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi)
     dmi.set_dmi_ptr(dmi.get_dmi_ptr() + (first - lo));
     dmi.set_start_address(first);
     dmi.set_end_address(last);
+    // A DMI user skips the check but not its time: the same latency as through b_transport.
+    dmi.set_read_latency(dmi.get_read_latency() + m_check_time);
+    dmi.set_write_latency(dmi.get_write_latency() + m_check_time);
     ++m_stats.dmi_grants;
     return true;
 }

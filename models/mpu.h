@@ -46,7 +46,8 @@
 // DMI: a grant from downstream is narrowed to the largest span around the requested address
 // that the current configuration opens to privileged and unprivileged reads and writes (so a
 // DMI user never needs a check; instruction fetches through DMI are not considered), and denied
-// when the address itself is not open or the span reaches the register window. Every write to
+// when the address itself is not open or the span reaches the register window. A grant's read
+// and write latencies include check_cycles, so a DMI access costs what b_transport would. Every write to
 // MPU_CTRL, RBAR, RASR or RLAR (any alias) that a register accepts invalidates all DMI:
 // in->invalidate_direct_mem_ptr(0, ~0). Invalidations from downstream are passed up.
 // transport_dbg is forwarded without a check; on the register window it reads and writes the

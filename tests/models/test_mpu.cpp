@@ -588,6 +588,23 @@ ScriptTimes timing_script(Core& c, const Clock& clock) {
     return t;
 }
 
+TEST_F(MpuTest, DmiLatencyIncludesTheCheckSoDmiCostsWhatBTransportCosts) {
+    for (const Cycles check : {Cycles(0), Cycles(3)}) {
+        MpuParams p;
+        p.check_cycles = check;
+        run(p, [&](Core& c, Platform&) {
+            tlm::tlm_dmi dmi;
+            ASSERT_TRUE(c.dmi(SRAM + 0x100, dmi)) << "MPU off: DMI passes";
+            EXPECT_EQ(dmi.get_read_latency(), cycles(check + 2)) << "check + hop 1 + bank 1";
+            EXPECT_EQ(dmi.get_write_latency(), cycles(check + 2));
+            sc_time delay = SC_ZERO_TIME;
+            uint32_t v = 0;
+            EXPECT_EQ(c.lt(tlm::TLM_READ_COMMAND, SRAM + 0x100, v, delay), tlm::TLM_OK_RESPONSE);
+            EXPECT_EQ(delay, dmi.get_read_latency()) << "the same access through b_transport";
+        });
+    }
+}
+
 TEST_F(MpuTest, CheckCyclesAreAddedToEveryAccessExactlyInLt) {
     MpuParams p;
     p.check_cycles = 3;
