@@ -289,11 +289,32 @@ void RuntimeHost::execute_as_domain(const Step& step) {
             continue;
         }
         m_who = ResolvedAttributes{false, AccessKind::Read, attribute_id(id)};
+        const size_t ops_before = m_record.ops.size();
         execute(inner);
         m_who = saved;
+        log_domain_access(inner, step.domain, ops_before);
         service_mpu_fault(inner);
     }
     m_who = saved;
+}
+
+void RuntimeHost::log_domain_access(const Step& step, const std::string& domain, size_t ops_before) {
+    // The simulator sees every data access a domain makes; the runtime's ring keeps one entry per
+    // step that got through. A denied one is logged by the MemManage handler when it serves the
+    // fault (the core takes the exception there), so it is not logged twice.
+    rt::AccessKind kind = rt::AccessKind::Read;
+    if (step.kind == StepKind::Write) kind = rt::AccessKind::Write;
+    else if (step.kind == StepKind::Access)
+        kind = step.access_kind == AccessKind::Write ? rt::AccessKind::Write
+             : step.access_kind == AccessKind::Fetch ? rt::AccessKind::Execute
+                                                     : rt::AccessKind::Read;
+    else if (step.kind != StepKind::Read) return;
+    if (m_record.ops.size() != ops_before + 1) return;
+    const OpRecord& op = m_record.ops.back();
+    if (op.result != "ok") return;
+    m_isolation->isolation->record_access(rt::AccessLogEntry{static_cast<rt::Address>(op.address),
+                                                             static_cast<uint32_t>(op.size_bytes),
+                                                             m_isolation->id_of(domain), kind, true});
 }
 
 void RuntimeHost::set_up_isolation() {

@@ -101,6 +101,8 @@ private:
 
     // MPU steps and MPU faults: sim/mpu_host.cpp.
     void execute_mpu_step(const Step& step);
+    /// Inside as_domain: the data step `step` that domain made, into the runtime's access log.
+    void log_domain_access(const Step& step, const std::string& domain, size_t ops_before);
     /// Fills the fault fields every kind shares; makes it an mpu_fault when the MPU denied it.
     void describe_fault(FaultRecord& fault, bool write, unsigned bytes);
     void finish_mpu();
