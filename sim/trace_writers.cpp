@@ -142,6 +142,22 @@ EnergySums bank_sums(const RunRecord& record) {
     return all;
 }
 
+/// Per owner: an owner's dynamic energy is what its operations' accesses cost; the leakage and
+/// transitions of a bank go to the one allocator that lives in it (RunRecord::bank_owner), else
+/// to "unowned", so the owners sum to the total. energy.csv and summary.json both use this.
+std::map<std::string, EnergySums> owner_sums(const RunRecord& record) {
+    std::map<std::string, EnergySums> owners;
+    for (const auto& [name, bank] : record.banks) {
+        const auto owner = record.bank_owner.find(name);
+        EnergySums& static_part = owners[owner == record.bank_owner.end() ? "unowned" : owner->second];
+        static_part.add(0, bank.leakage_fj, bank.transition_fj);
+        static_part.add_by_state(bank.leakage_fj_by_state);
+    }
+    for (const auto& [owner, fj] : record.energy_by_owner_fj)
+        owners[owner].add(fj, 0, 0);
+    return owners;
+}
+
 // ---- ops.csv ---------------------------------------------------------------------------------
 
 std::string ops_csv(const RunRecord& record) {
@@ -174,9 +190,11 @@ std::string energy_row(const std::string& bank, const std::string& start, const 
 }
 
 /// The windows as recorded, then per bank totals over its windows (start_cycle "TOTAL", end
-/// cycle and state empty), per power region totals (bank "*"), and one grand total under bank
-/// "ALL", so the file sums itself. Leakage is split by the state it accrued in (the
-/// leakage_<state>_pj columns sum to leakage_pj).
+/// cycle and state empty), per power region totals (bank "*"), per owner totals (bank
+/// "owner:<name>", region empty; the split of owner_sums, as summary.json's by_owner: each of
+/// banks, regions and owners sums to the ALL row), and one grand total under bank "ALL", so the
+/// file sums itself. Leakage is split by the state it accrued in (the leakage_<state>_pj
+/// columns sum to leakage_pj).
 std::string energy_csv(const RunRecord& record) {
     std::string out = "bank,start_cycle,end_cycle,dynamic_pj,leakage_pj,transition_pj,total_pj,"
                       "state,region";
@@ -199,6 +217,8 @@ std::string energy_csv(const RunRecord& record) {
         out += energy_row(bank, "TOTAL", "", e, "", region_of[bank]);
     for (const auto& [region, e] : regions)
         out += energy_row("*", "TOTAL", "", e, "", region);
+    for (const auto& [owner, e] : owner_sums(record))
+        out += energy_row("owner:" + owner, "TOTAL", "", e, "", "");
     out += energy_row("ALL", "TOTAL", "", all, "", "");
     return out;
 }
@@ -248,23 +268,14 @@ Json energy_json(const EnergySums& e) {
     return j;
 }
 
-/// Per region (its banks' totals) and per owner: an owner's dynamic energy is what its
-/// operations' accesses cost; the leakage and transitions of a bank go to the one allocator that
-/// lives in it (RunRecord::bank_owner), else to "unowned", so the owners sum to the total.
+/// Per region (its banks' totals) and per owner (owner_sums).
 void power_split_json(const RunRecord& record, Json& energy) {
-    std::map<std::string, EnergySums> regions, owners;
+    std::map<std::string, EnergySums> regions;
     for (const auto& [name, bank] : record.banks) {
-        const EnergySums e = bank_totals_sums(bank);
         EnergySums& region = regions[bank.region];
-        region.add(e.dynamic_fj, e.leakage_fj, e.transition_fj);
-        region.add_by_state(e.leakage_fj_by_state);
-        const auto owner = record.bank_owner.find(name);
-        EnergySums& static_part = owners[owner == record.bank_owner.end() ? "unowned" : owner->second];
-        static_part.add(0, e.leakage_fj, e.transition_fj);
-        static_part.add_by_state(e.leakage_fj_by_state);
+        region.add(bank.dynamic_fj, bank.leakage_fj, bank.transition_fj);
+        region.add_by_state(bank.leakage_fj_by_state);
     }
-    for (const auto& [owner, fj] : record.energy_by_owner_fj)
-        owners[owner].add(fj, 0, 0);
     Json by_region = Json::object(), by_owner = Json::object();
     for (const auto& [name, e] : regions) {
         by_region[name] = energy_json(e);
@@ -272,7 +283,7 @@ void power_split_json(const RunRecord& record, Json& energy) {
         by_region[name]["banks"] =
             banks == record.region_banks.end() ? std::vector<std::string>{} : banks->second;
     }
-    for (const auto& [name, e] : owners)
+    for (const auto& [name, e] : owner_sums(record))
         by_owner[name] = energy_json(e);
     energy["by_region"] = by_region;
     energy["by_owner"] = by_owner;

@@ -111,7 +111,8 @@ def old_format(script, cases, work):
     csv_path = os.path.join(run_dir, "energy.csv")
     with open(csv_path, encoding="utf-8") as f:
         lines = f.read().splitlines()
-    old = [",".join(line.split(",")[:8]) for line in lines if not line.startswith("*,")]
+    old = [",".join(line.split(",")[:8]) for line in lines
+           if not line.startswith(("*,", "owner:", '"owner:'))]
     with open(csv_path, "w", encoding="utf-8") as f:
         f.write("\n".join(old) + "\n")
     status, output = run(script, [run_dir], base)

@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 namespace emsim {
 namespace {
@@ -233,8 +235,73 @@ TEST(TraceWriters, EnergyCsvIsExactWithTotalsPerBankRegionAndAll) {
               "ram1,TOTAL,,0.005,2.200,0.300,2.505,,slow,1.500,0.000,0.600,0.000,0.100\n"
               "*,TOTAL,,13.350,4.000,0.000,17.350,,fast,4.000,0.000,0.000,0.000,0.000\n"
               "*,TOTAL,,0.005,2.200,0.300,2.505,,slow,1.500,0.000,0.600,0.000,0.100\n"
+              "owner:tlsf,TOTAL,,13.350,4.000,0.000,17.350,,,4.000,0.000,0.000,0.000,0.000\n"
+              "owner:unowned,TOTAL,,0.000,2.200,0.300,2.500,,,1.500,0.000,0.600,0.000,0.100\n"
+              "\"owner:x,y\",TOTAL,,0.005,0.000,0.000,0.005,,,0.000,0.000,0.000,0.000,0.000\n"
               "ALL,TOTAL,,13.355,6.200,0.300,19.855,,,5.500,0.000,0.600,0.000,0.100\n");
     fs::remove_all(dir);
+}
+
+/// One energy.csv line as fields (a quoted field may hold commas; no quotes inside names here).
+std::vector<std::string> csv_fields(const std::string& line) {
+    std::vector<std::string> fields(1);
+    bool quoted = false;
+    for (char c : line) {
+        if (c == '"')
+            quoted = !quoted;
+        else if (c == ',' && !quoted)
+            fields.emplace_back();
+        else
+            fields.back() += c;
+    }
+    return fields;
+}
+
+/// "13.350" pJ -> 13350 fJ, exactly (the writer prints three decimals).
+uint64_t pj_text_to_fj(const std::string& text) {
+    const size_t dot = text.find('.');
+    EXPECT_NE(dot, std::string::npos) << text;
+    EXPECT_EQ(text.size() - dot, 4u) << text;
+    return std::stoull(text.substr(0, dot) + text.substr(dot + 1));
+}
+
+TEST(TraceWriters, EnergyCsvOwnerRowsSumExactlyToTheAllRow) {
+    RunRecord both_owned = small_record();
+    both_owned.bank_owner["ram1"] = "pool";
+    both_owned.energy_by_owner_fj = {{"tlsf", 13000}, {"pool", 5}, {"unowned", 350}};
+    for (const RunRecord& record : {small_record(), both_owned}) {
+        const fs::path dir = fresh_dir("a");
+        write_run_outputs(record, dir.string());
+        std::istringstream csv(read_text(dir / "energy.csv"));
+        std::string line;
+        std::getline(csv, line);
+        const std::vector<std::string> header = csv_fields(line);
+        std::vector<uint64_t> owners_fj(header.size(), 0), all_fj;
+        size_t owner_rows = 0;
+        while (std::getline(csv, line)) {
+            const std::vector<std::string> row = csv_fields(line);
+            ASSERT_EQ(row.size(), header.size()) << line;
+            const bool is_owner = row[0].rfind("owner:", 0) == 0;
+            if (!is_owner && row[0] != "ALL")
+                continue;
+            EXPECT_EQ(row[1], "TOTAL") << line;
+            std::vector<uint64_t> fj(header.size(), 0);
+            for (size_t i = 0; i < header.size(); ++i)
+                if (header[i].size() > 3 && header[i].substr(header[i].size() - 3) == "_pj")
+                    fj[i] = pj_text_to_fj(row[i]);
+            if (is_owner) {
+                ++owner_rows;
+                for (size_t i = 0; i < fj.size(); ++i)
+                    owners_fj[i] += fj[i];
+            } else {
+                all_fj = fj;
+            }
+        }
+        EXPECT_EQ(owner_rows, 3u) << "tlsf, unowned, x,y / tlsf, pool, unowned";
+        EXPECT_EQ(owners_fj, all_fj);
+        EXPECT_NE(all_fj, std::vector<uint64_t>(header.size(), 0)) << "an all-zero file proves nothing";
+        fs::remove_all(dir);
+    }
 }
 
 TEST(TraceWriters, FaultsJsonlIsOneCompactObjectPerLineInFixedKeyOrder) {
