@@ -90,9 +90,25 @@ void read_power_aware_allocator(const cfg::Reader& r, const Scenario& s, const Y
     if (const Entry* e = find(entries, "wake_budget_cycles")) p.wake_budget_cycles = budget(r, *e);
 }
 
+const AllocatorSpec* power_manager_of_bank(const Scenario& s, const std::string& bank) {
+    for (const AllocatorSpec& a : s.allocators)
+        if (a.kind == AllocatorKind::PowerAware &&
+            std::find(a.power.banks.begin(), a.power.banks.end(), bank) != a.power.banks.end())
+            return &a;
+    return nullptr;
+}
+
 void read_power_request(const cfg::Reader& r, const Scenario& s, const Entry& kind,
                         const std::vector<Entry>& args, Step& st) {
-    st.region = read_region_name(r, s, need(r, kind, args, "region", "the name of a power region"));
+    const Entry& region = need(r, kind, args, "region", "the name of a power region");
+    st.region = read_region_name(r, s, region);
+    // A region a power_aware heap manages is switched by that heap only: a request behind its
+    // back would leave it placing data in a bank it believes powered (or formatted).
+    for (const PowerRegionConfig& pr : s.platform.power_regions)
+        if (pr.name == st.region)
+            for (size_t b : pr.banks)
+                if (const AllocatorSpec* a = power_manager_of_bank(s, s.platform.banks[b].name))
+                    r.fail(region.key_node, region.value, region.path, "expected a region no power_aware allocator manages (" + a->name + " manages bank " + s.platform.banks[b].name + " of region " + st.region + ": switch it with optimize_power), got " + st.region);
     st.state = r.enum_value(need(r, kind, args, "state", "one of " + enum_choices(POWER_STATE_NAMES)), POWER_STATE_NAMES);
 }
 

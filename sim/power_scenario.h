@@ -25,7 +25,9 @@
 //   power_request: {region: R, state: active|standby|retention|off}
 //     One store to CTRL[R] and one load of STATUS[R] over the bus (so the cost is simulated);
 //     the op's result is ok, or the refusal as the manager maps it: AccessDenied (always-on),
-//     Unsupported (no retention), TimeConstraintViolation (busy).
+//     Unsupported (no retention), TimeConstraintViolation (busy). R must hold no bank a
+//     power_aware allocator manages (that heap alone switches its regions: optimize_power);
+//     the same holds for the `power: {bank}` step.
 //   optimize_power: {heap: H?, wake_budget_cycles: N?}
 //     The heap's optimize_for_power(budget): H defaults to the only power_aware allocator;
 //     the budget to the heap's wake_budget_cycles.
@@ -93,6 +95,8 @@ void read_sleep(const cfg::Reader& r, const Scenario& s, const cfg::Entry& kind,
                 const std::vector<cfg::Entry>& args, Step& st);
 /// alloc's `lifetime:` on the allocator `a`.
 void read_lifetime(const cfg::Reader& r, const AllocatorSpec& a, const cfg::Entry& e, Step& st);
+/// The power_aware allocator that manages `bank`, or nullptr.
+const AllocatorSpec* power_manager_of_bank(const Scenario& s, const std::string& bank);
 /// The name of a power region of the platform.
 std::string read_region_name(const cfg::Reader& r, const Scenario& s, const cfg::Entry& e);
 /// expect's `region_state: {region, state}`.

@@ -763,7 +763,10 @@ private:
     }
 
     void power(const Args& a, Step& st) {
-        st.bank = bank(need(a, "bank", "the name of a platform bank")).name;
+        const Entry& bank_entry = need(a, "bank", "the name of a platform bank");
+        st.bank = bank(bank_entry).name;
+        if (const AllocatorSpec* h = power_manager_of_bank(s, st.bank))
+            r.fail(bank_entry.key_node, bank_entry.value, bank_entry.path, "expected a bank no power_aware allocator manages (" + h->name + " manages " + st.bank + ": switch it with optimize_power), got " + st.bank);
         st.state = r.enum_value(need(a, "state", "one of " + enum_choices(POWER_STATE_NAMES)), POWER_STATE_NAMES);
     }
 

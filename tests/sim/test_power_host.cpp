@@ -58,9 +58,11 @@ protected:
 };
 
 TEST_F(PowerHost, PowerRequestIsOneStoreAndOneLoadOnTheBus) {
+    // The heap keeps off B: a region it manages is switched by the heap alone.
     const RunRecord& r = run("  - power_request: {region: B, state: off}\n"
                              "  - wait: {cycles: 10}\n"
-                             "  - power_request: {region: A, state: off}\n");
+                             "  - power_request: {region: A, state: off}\n",
+                             "pack_retention", {"allocators[heap].banks=[c, d]"});
     const OpRecord& request = op("power_request");
     EXPECT_EQ(request.stores, 1u);
     EXPECT_EQ(request.loads, 1u);
@@ -123,7 +125,8 @@ TEST_F(PowerHost, EnergyExpectationsFilterByRegionAndState) {
     const RunRecord& r = run("  - power_request: {region: CD, state: retention}\n"
                              "  - wait: {us: 50}\n"
                              "  - expect: {energy_max_uj: 1.0e-9, region: CD, state: standby}\n"
-                             "  - expect: {energy_max_uj: 1.0e-9, region: CD, state: retention}\n");
+                             "  - expect: {energy_max_uj: 1.0e-9, region: CD, state: retention}\n",
+                             "pack_retention", {"allocators[heap].banks=[b]"}); // CD unmanaged
     ASSERT_EQ(r.expectations.size(), 2u);
     EXPECT_TRUE(r.expectations[0].passed) << r.expectations[0].detail;
     EXPECT_FALSE(r.expectations[1].passed) << "CD leaked in retention: " << r.expectations[1].detail;

@@ -971,6 +971,10 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
      "steps[0].expect.state: expected state beside energy_max_uj (it filters that expectation), got it alone", nullptr},
     {"EnergyOfAnUndefinedRegionListsTheRegions", "energy_undefined_region.yaml", 7,
      "steps[0].expect.region: expected one of the power regions of platform power_banks (A, B, CD), got undefined region 'Z'", nullptr},
+    {"PowerRequestOnAManagedRegionIsRefused", "power_request_on_managed_region.yaml", 7,
+     "steps[0].power_request.region: expected a region no power_aware allocator manages (heap manages bank c of region CD: switch it with optimize_power), got CD", nullptr},
+    {"PowerStepOnAManagedBankIsRefused", "power_on_managed_bank.yaml", 7,
+     "steps[0].power.bank: expected a bank no power_aware allocator manages (heap manages b: switch it with optimize_power), got b", nullptr},
 };
 
 /// Names the case by its file in test output instead of a byte dump.
