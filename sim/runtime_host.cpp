@@ -380,7 +380,13 @@ bool RuntimeHost::transfer(bool write, Address address, uint8_t* data, unsigned 
         if (is_bank)
             fault.bank = m_scenario.platform.banks[static_cast<size_t>(info->target_index)].name;
         fault.access = write ? "write" : "read";
-        fault.reason = enum_name(REFUSAL_NAMES, info->refusal);
+        // No model on the path named a refusal: the MPU answered an unprivileged access to its
+        // registers in the System Control Space (a BusFault on Cortex-M), or a foreign target
+        // gave an error response.
+        const bool system_control_space = address >= 0xE000E000u && address <= 0xE000EFFFu;
+        fault.reason = info->refusal != Refusal::None ? enum_name(REFUSAL_NAMES, info->refusal)
+                       : system_control_space         ? "unprivileged_register"
+                                                      : "error_response";
         fault.op = m_in_op ? m_op.op : "";
         fault.heap = m_in_op ? m_op.heap : "";
         fault.step_line = m_in_op ? m_op.step_line : 0;

@@ -305,5 +305,20 @@ steps:
     EXPECT_FALSE(r.record.mpu);
 }
 
+TEST_F(MpuHost, AnUnprivilegedStoreToTheMpuRegistersIsABusFaultNamedAsSuch) {
+    const HostedRun r = run(R"(name: t
+platform: platforms/two_banks_mpu.yaml
+steps:
+  - access: {addr: 0xE000ED94, size: 4, kind: write, privileged: false}
+  - access: {addr: 0xE000ED94, size: 4, kind: read}
+)",
+                            TimingMode::Lt);
+    ASSERT_EQ(r.record.faults.size(), 1u) << "the privileged read is served";
+    const FaultRecord& f = r.record.faults[0];
+    EXPECT_EQ(f.kind, "bus_error") << "a BusFault (the SCS), not a MemManage";
+    EXPECT_EQ(f.reason, "unprivileged_register");
+    EXPECT_FALSE(f.privileged);
+}
+
 } // namespace
 } // namespace emsim
