@@ -168,6 +168,8 @@ void RuntimeHost::execute_mpu_step(const Step& step) {
         break;
     }
     case StepKind::Alloc: alloc_in_partition(step); break;
+    case StepKind::Submit: submit_request(step); break;
+    case StepKind::Serve: serve_requests(step); break;
     case StepKind::Free: free_mpu_block(step); break;
     case StepKind::SwitchDomain: switch_to(step, step.domain); break;
     case StepKind::AsDomain: execute_as_domain(step); break;
@@ -199,15 +201,65 @@ void RuntimeHost::alloc_in_partition(const Step& step) {
         part == iso.partition_ids.end()
             ? rt::Result<rt::Address>{rt::RtStatus::InvalidRegion, 0}
             : iso.partitions->allocate_in_partition(part->second, requester, step.size_bytes);
-    if (!step.as.empty()) {
-        iso.blocks[step.as] = HostedIsolation::OwnedBlock{
-            requester, part == iso.partition_ids.end() ? rt::PartitionId{} : part->second,
-            a.ok() ? a.value : 0, false};
-        if (a.ok()) m_blocks[step.as] = Block{step.partition, a.value, step.size_bytes};
-    }
+    bind_partition_block(step.as, requester,
+                         part == iso.partition_ids.end() ? rt::PartitionId{} : part->second,
+                         step.partition, a, step.size_bytes);
     end_op(status_text(a.status), a.ok() ? a.value : 0,
            part == iso.partition_ids.end() ? 0 : iso.partitions->last_op_steps());
     // No image changes: a partition block is granted to nobody (mpu_steps.h).
+}
+
+void RuntimeHost::bind_partition_block(const std::string& name, rt::DomainId requester,
+                                       rt::PartitionId partition, const std::string& partition_name,
+                                       const rt::Result<rt::Address>& allocated, uint32_t size_bytes) {
+    if (name.empty()) return;
+    m_isolation->blocks[name] = HostedIsolation::OwnedBlock{
+        requester, partition, allocated.ok() ? allocated.value : 0, false};
+    if (allocated.ok()) m_blocks[name] = Block{partition_name, allocated.value, size_bytes};
+}
+
+void RuntimeHost::submit_request(const Step& step) {
+    HostedIsolation& iso = *m_isolation;
+    if (iso.terminated.count(step.domain)) {
+        refuse_terminated(step, step.domain);
+        return;
+    }
+    m_who = ResolvedAttributes{}; // a kernel call: privileged metadata
+    const auto part = iso.partition_ids.find(step.partition);
+    begin_op(step, "submit", step.partition, step.as.empty() ? step.domain : step.as, step.size_bytes);
+    // A partition the runtime refused to create is no partition (InvalidRegion), as for alloc.
+    const rt::Result<uint32_t> ticket =
+        part == iso.partition_ids.end()
+            ? rt::Result<uint32_t>{rt::RtStatus::InvalidRegion, 0}
+            : iso.partitions->submit(part->second, iso.id_of(step.domain), step.size_bytes);
+    if (ticket.ok()) iso.requests[ticket.value] = HostedIsolation::Request{step.as, step.size_bytes};
+    end_op(status_text(ticket.status), 0,
+           part == iso.partition_ids.end() ? 0 : iso.partitions->last_op_steps());
+}
+
+void RuntimeHost::serve_requests(const Step& step) {
+    HostedIsolation& iso = *m_isolation;
+    m_who = ResolvedAttributes{}; // a kernel call: privileged metadata
+    for (uint64_t n = 0; iso.partitions->pending() > 0 && (step.count == 0 || n < step.count); ++n) {
+        // Which request is served is the runtime's choice: the op is named once it is known.
+        OpRecord& op = begin_op(step, "serve", "", "", 0);
+        rt::ServedRequest served;
+        iso.partitions->serve_next(served);
+        const auto queued = iso.requests.find(served.ticket);
+        const HostedIsolation::Request request =
+            queued == iso.requests.end() ? HostedIsolation::Request{} : queued->second;
+        if (queued != iso.requests.end()) iso.requests.erase(queued);
+        const std::string partition = iso.partition_names[static_cast<uint16_t>(served.partition)];
+        op.heap = partition;
+        op.name = request.name.empty() ? iso.name_of(served.requester) : request.name;
+        op.size_bytes = request.size_bytes;
+        m_owner = partition; // its energy, as an alloc's, is the partition's
+        const bool ok = served.status == rt::RtStatus::Ok;
+        bind_partition_block(request.name, served.requester, served.partition, partition,
+                             rt::Result<rt::Address>{served.status, served.address},
+                             request.size_bytes);
+        end_op(status_text(served.status), ok ? served.address : 0, iso.partitions->last_op_steps());
+    }
 }
 
 void RuntimeHost::free_mpu_block(const Step& step) {

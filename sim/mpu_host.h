@@ -43,6 +43,12 @@ struct HostedIsolation {
         bool isolated = false;
     };
     std::map<std::string, OwnedBlock> blocks; ///< by block name, the latest binding
+    /// A submitted request the scheduler has not served yet: what serve binds.
+    struct Request {
+        std::string name; ///< as:, or empty
+        uint32_t size_bytes = 0;
+    };
+    std::map<uint32_t, Request> requests; ///< by the runtime's ticket
     bool fault_pending = false; ///< an MPU fault the handler has not yet served
 
     /// The runtime id of scenario domain `name`; NO_DOMAIN for "" (the kernel) or a domain

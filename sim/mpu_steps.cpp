@@ -80,6 +80,8 @@ const std::vector<std::string>* mpu_step_keys(StepKind kind) {
     static const std::vector<std::string> ISOLATED = {"domain", "size", "isolation", "peers", "as"};
     static const std::vector<std::string> SWITCH = {"to"};
     static const std::vector<std::string> AS_DOMAIN = {"domain", "steps"};
+    static const std::vector<std::string> SUBMIT = {"partition", "size", "domain", "as"};
+    static const std::vector<std::string> SERVE = {"count"};
     switch (kind) {
     case StepKind::MpuWrite: return &WRITE;
     case StepKind::MpuRead: return &READ;
@@ -89,6 +91,8 @@ const std::vector<std::string>* mpu_step_keys(StepKind kind) {
     case StepKind::AllocateIsolated: return &ISOLATED;
     case StepKind::SwitchDomain: return &SWITCH;
     case StepKind::AsDomain: return &AS_DOMAIN;
+    case StepKind::Submit: return &SUBMIT;
+    case StepKind::Serve: return &SERVE;
     default: return nullptr;
     }
 }
@@ -105,6 +109,7 @@ void MpuStepParser::parse(const Entry& kind, const std::vector<Entry>& args, Ste
                           const StepsReader& nested) {
     constexpr uint64_t U32 = std::numeric_limits<uint32_t>::max();
     const PlatformConfig& platform = s.platform;
+    m_served.clear();
     switch (st.kind) {
     case StepKind::MpuWrite:
         st.register_address = register_address(r, platform, kind, args);
@@ -134,6 +139,8 @@ void MpuStepParser::parse(const Entry& kind, const std::vector<Entry>& args, Ste
         st.domain = domain_name(need(r, kind, args, "to", "a domain name or kernel"), true);
         break;
     case StepKind::AsDomain: as_domain(kind, args, st, nested); break;
+    case StepKind::Submit: submit(kind, args, st); break;
+    case StepKind::Serve: serve(kind, args, st); break;
     default: break;
     }
 }
@@ -145,6 +152,7 @@ namespace {
 const char* const KERNEL = "kernel";
 constexpr uint64_t MAX_DOMAINS = 16; ///< EMSIM_RT_MAX_DOMAINS (runtime/config.h)
 constexpr uint64_t GRANULE = 32;
+constexpr uint64_t QUEUE_CAPACITY = 16; ///< EMSIM_RT_PARTITION_QUEUE (runtime/config.h)
 
 const char* const LEVEL_NAMES[] = {"untrusted", "normal", "trusted"};
 const char* const ISOLATION_NAMES[] = {"private", "shared_ro", "shared"};
@@ -256,6 +264,7 @@ void MpuStepParser::partition(const Entry& kind, const std::vector<Entry>& args,
     if (const Entry* e = get(args, "quota")) st.quota_bytes = static_cast<uint32_t>(r.unsigned_value(*e, 1, std::numeric_limits<uint32_t>::max(), "a whole number of bytes from 1 to 2^32 - 1 (leave it out for no quota)"));
     if (const Entry* e = get(args, "priority")) st.priority = static_cast<uint8_t>(r.unsigned_value(*e, 0, 255, "a whole number from 0 to 255 (larger is served first)"));
     m_partitions.push_back(st.partition);
+    m_priority[st.partition] = st.priority;
 }
 
 void MpuStepParser::allocate_isolated(const Entry& kind, const std::vector<Entry>& args, Step& st) {
@@ -287,10 +296,50 @@ void MpuStepParser::allocate_isolated(const Entry& kind, const std::vector<Entry
 }
 
 void MpuStepParser::partition_alloc(const Entry& kind, const std::vector<Entry>& args, Step& st) {
+    partition_request(kind, args, st);
+    if (const Entry* e = get(args, "as")) {
+        st.as = r.name_value(*e);
+        m_mpu_blocks[st.as] = st.partition;
+    }
+}
+
+void MpuStepParser::submit(const Entry& kind, const std::vector<Entry>& args, Step& st) {
+    partition_request(kind, args, st);
+    if (const Entry* e = get(args, "as")) st.as = r.name_value(*e);
+    m_pending.push_back(Request{st.as, st.partition, cfg::line_of(kind.key_node)}); // bound when served
+}
+
+void MpuStepParser::refuse_pending(const Entry& block) const {
+    const std::string name = r.name_value(block);
+    for (const Request& q : m_pending)
+        if (q.name == name && !m_mpu_blocks.count(name))
+            r.fail(block.key_node, block.value, block.path, "expected a block bound by an earlier alloc with as: or a served request, got '" + name + "', a request to partition " + q.partition + " (submit at line " + std::to_string(q.line) + ") that no serve has served yet");
+}
+
+void MpuStepParser::serve(const Entry& kind, const std::vector<Entry>& args, Step& st) {
+    need_mpu(kind);
+    if (m_partitions.empty())
+        r.fail(kind.key_node, YAML::Node(), kind.path, "expected serve after a partition step (it serves requests submitted to partitions), got it with no partition defined");
+    if (const Entry* e = get(args, "count"))
+        st.count = r.unsigned_value(*e, 1, QUEUE_CAPACITY, "a whole number of requests from 1 to 16 (the scheduler's queue, EMSIM_RT_PARTITION_QUEUE; leave it out to serve every pending request)");
+    // The runtime's choice (partition_manager.h): highest priority, then the oldest submit.
+    for (uint64_t n = 0; !m_pending.empty() && (st.count == 0 || n < st.count); ++n) {
+        auto best = m_pending.begin();
+        for (auto it = m_pending.begin(); it != m_pending.end(); ++it)
+            if (m_priority[it->partition] > m_priority[best->partition]) best = it;
+        if (!best->name.empty()) {
+            m_mpu_blocks[best->name] = best->partition;
+            m_served.push_back(best->name);
+        }
+        m_pending.erase(best);
+    }
+}
+
+void MpuStepParser::partition_request(const Entry& kind, const std::vector<Entry>& args, Step& st) {
     const Entry* partition = get(args, "partition");
     if (!partition) r.missing(kind.key_node, cfg::child(kind.path, "partition"), "a partition defined by an earlier partition step (domain: names a partition's requester)");
     if (!s.platform.mpu)
-        r.fail(partition->key_node, partition->value, partition->path, "expected a platform with an mpu: section (alloc from a partition uses the runtime's partition manager), got platform " + s.platform.name + " without one");
+        r.fail(partition->key_node, partition->value, partition->path, "expected a platform with an mpu: section (" + kind.key + " from a partition uses the runtime's partition manager), got platform " + s.platform.name + " without one");
     if (const Entry* heap = get(args, "heap"))
         r.fail(heap->key_node, heap->value, heap->path, "expected one of heap and partition, got both");
     for (const char* heap_only : {"align", "deadline_steps", "lifetime"})
@@ -308,10 +357,6 @@ void MpuStepParser::partition_alloc(const Entry& kind, const std::vector<Entry>&
     }
     const std::string size_want = "a whole number of bytes from 0 to 2^32 - 1 (0 asks the runtime for InvalidSize)";
     st.size_bytes = static_cast<uint32_t>(r.unsigned_value(need(r, kind, args, "size", size_want), 0, std::numeric_limits<uint32_t>::max(), size_want));
-    if (const Entry* e = get(args, "as")) {
-        st.as = r.name_value(*e);
-        m_mpu_blocks[st.as] = st.partition;
-    }
 }
 
 void MpuStepParser::free_block(const Entry& block, Step& st) {
@@ -332,13 +377,14 @@ void MpuStepParser::as_domain(const Entry& kind, const std::vector<Entry>& args,
     m_acting.clear();
     static const std::vector<StepKind> ALLOWED = {StepKind::Access, StepKind::Read, StepKind::Write,
                                                   StepKind::AllocateIsolated, StepKind::Alloc,
-                                                  StepKind::Free, StepKind::Wait, StepKind::Expect};
+                                                  StepKind::Submit, StepKind::Free, StepKind::Wait,
+                                                  StepKind::Expect};
     for (size_t i = 0; i < st.body.size(); ++i) {
         const StepKind k = st.body[i].kind;
         const YAML::Node item = steps.value[i];
         const std::string path = steps.path + "[" + std::to_string(i) + "]." + enum_name(STEP_KIND_NAMES, k);
         if (std::find(ALLOWED.begin(), ALLOWED.end(), k) == ALLOWED.end())
-            r.fail(item.begin()->first, YAML::Node(), path, std::string("expected a step a domain runs (access, read, write, allocate_isolated, alloc, free, wait or expect), got ") + enum_name(STEP_KIND_NAMES, k));
+            r.fail(item.begin()->first, YAML::Node(), path, std::string("expected a step a domain runs (access, read, write, allocate_isolated, alloc, submit, free, wait or expect), got ") + enum_name(STEP_KIND_NAMES, k));
         // A domain owns no runtime allocator: it allocates from partitions only.
         if ((k == StepKind::Alloc || k == StepKind::Free) && st.body[i].partition.empty())
             r.fail(item.begin()->first, YAML::Node(), path, std::string("expected ") + (k == StepKind::Alloc ? "alloc with partition: (a domain allocates from partitions, not from the kernel's allocators)" : "free of an isolated or partition block (a domain frees only what it allocated from partitions)") + ", got " + (k == StepKind::Alloc ? "alloc from heap " : "free of block ") + (k == StepKind::Alloc ? st.body[i].heap : st.body[i].block));

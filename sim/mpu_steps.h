@@ -57,11 +57,27 @@
 //       target: the owner check still applies). Each block is freed by
 //       the manager that bound it: free_in_partition of an isolated block would leave it
 //       granted in images while the heap hands its bytes to someone else.
+//   submit:    {partition: P, size: N, domain: D?, as: NAME?}
+//       PartitionManager::submit: queues a request with the partition scheduler; the requester
+//       is chosen as for alloc {partition:}. One op "submit" (a kernel call): ok, InvalidRegion
+//       (P's creation had failed) or QuotaExceeded (16 requests already pending,
+//       EMSIM_RT_PARTITION_QUEUE). Rights, quota and memory are checked when it is served.
+//   serve:     {count: N?}   N from 1 to 16, default: every pending request.
+//       serve_next up to N times: the pending request of the highest-priority partition
+//       (partition priority:, larger first), the oldest submit first among equal priorities.
+//       One op "serve" per request served (a kernel call), named by its NAME (else its
+//       requester), heap: its partition, with the allocation's result (ok, AccessDenied,
+//       QuotaExceeded, NoMemory, InvalidSize) and address. An ok request binds NAME as
+//       alloc {partition:} does (read / write / free take it); NAME is not bound before. The
+//       parser follows the queue in file order (priorities and submit order, not runtime
+//       refusals), so NAME may be used only after a serve that serves it; if the run then
+//       finds it unbound (its submit or its allocation failed), read / write / free of it
+//       record "unbound". Terminating a partition cancels its pending requests.
 //   switch_domain: {to: D | kernel}   loads D's image: timed MPU register stores on the bus.
 //   as_domain: {domain: D, steps: [...]}
 //       Switches to D if D is not loaded, then runs the steps as D: unprivileged accesses with
 //       D's id. Nested kinds: access, read, write, allocate_isolated, alloc (partition:
-//       only), free (of an isolated or partition block), wait, expect. A read /
+//       only), submit, free (of an isolated or partition block), wait, expect. A read /
 //       write copy stops at its first denied word (the core takes MemManage there).
 // After any step that raised an MPU fault, when the scenario declares domains or partitions
 // (or switches domains),
@@ -112,6 +128,10 @@ public:
     void partition_alloc(const cfg::Entry& kind, const std::vector<cfg::Entry>& args, Step& st);
     /// free of `block` (an mpu_block): fills st.block, st.partition, st.domain.
     void free_block(const cfg::Entry& block, Step& st);
+    /// Fails at `block` when the name it gives is only a request no serve has served yet.
+    void refuse_pending(const cfg::Entry& block) const;
+    /// The names the last parsed step bound to served requests (serve), in serving order.
+    const std::vector<std::string>& served_names() const { return m_served; }
     /// The id of domain `name` (1-based, in creation order), or nullopt.
     std::optional<uint16_t> domain_id(const std::string& name) const;
 
@@ -123,6 +143,15 @@ private:
     std::map<std::string, std::string> m_mpu_blocks;     ///< block -> partition
     std::map<std::string, std::string> m_attached;        ///< domain -> partition
     std::string m_acting; ///< inside as_domain: its domain
+    std::map<std::string, uint8_t> m_priority; ///< partition -> scheduler priority
+    /// Submitted, not yet served (parse-time view of the scheduler's queue), in submit order.
+    struct Request {
+        std::string name; ///< as:, or empty
+        std::string partition;
+        int line = 0; ///< of the submit step
+    };
+    std::vector<Request> m_pending;
+    std::vector<std::string> m_served; ///< see served_names()
 
     void need_mpu(const cfg::Entry& kind) const;
     void top_level_only(const cfg::Entry& kind) const;
@@ -130,6 +159,10 @@ private:
     void domain(const cfg::Entry& kind, const std::vector<cfg::Entry>& args, Step& st);
     void partition(const cfg::Entry& kind, const std::vector<cfg::Entry>& args, Step& st);
     void allocate_isolated(const cfg::Entry& kind, const std::vector<cfg::Entry>& args, Step& st);
+    /// partition, domain and size of alloc {partition:} and submit; `as:` is left to the caller.
+    void partition_request(const cfg::Entry& kind, const std::vector<cfg::Entry>& args, Step& st);
+    void submit(const cfg::Entry& kind, const std::vector<cfg::Entry>& args, Step& st);
+    void serve(const cfg::Entry& kind, const std::vector<cfg::Entry>& args, Step& st);
     void as_domain(const cfg::Entry& kind, const std::vector<cfg::Entry>& args, Step& st,
                    const StepsReader& nested);
 };

@@ -833,7 +833,9 @@ void RuntimeHost::execute(const Step& step) {
     case StepKind::Partition:
     case StepKind::AllocateIsolated:
     case StepKind::SwitchDomain:
-    case StepKind::AsDomain: execute_mpu_step(step); break;
+    case StepKind::AsDomain:
+    case StepKind::Submit:
+    case StepKind::Serve: execute_mpu_step(step); break;
     case StepKind::Expect:
         for (const Expectation& e : step.expectations) {
             if (e.at_end)

@@ -51,6 +51,10 @@ namespace emsim {
 struct HostedAllocator; // runtime_host.cpp: one allocator of any kind behind one interface
 struct PoweredHeap;     // power_host.h: a power_aware allocator
 struct HostedIsolation; // mpu_host.h: partitions, domains and the MemManage handler
+namespace rt {
+enum class DomainId : uint8_t;     // partition_manager.h
+enum class PartitionId : uint16_t; // partition_manager.h
+} // namespace rt
 
 class RuntimeHost : public sc_core::sc_module, public BusAccess {
     BlockingInitiator m_port; // first: `out` refers to its socket
@@ -112,6 +116,12 @@ private:
     void execute_as_domain(const Step& step);
     void alloc_in_partition(const Step& step); ///< alloc {partition:}
     void free_mpu_block(const Step& step);     ///< free of an isolated or partition block
+    void submit_request(const Step& step);     ///< submit: queues with the partition scheduler
+    void serve_requests(const Step& step);     ///< serve: one op per request served
+    /// Binds `name` (if any) to a partition allocation's outcome, as alloc {partition:} does.
+    void bind_partition_block(const std::string& name, rt::DomainId requester,
+                              rt::PartitionId partition, const std::string& partition_name,
+                              const rt::Result<rt::Address>& allocated, uint32_t size_bytes);
     /// After a grant or a free: reloads the running domain's image if it is in `affected`
     /// (domain bits), before that domain goes on.
     void reload_if_running(const Step& step, uint32_t affected);

@@ -123,7 +123,9 @@ const std::vector<std::string>& step_keys(StepKind kind) {
     case StepKind::Partition:
     case StepKind::AllocateIsolated:
     case StepKind::SwitchDomain:
-    case StepKind::AsDomain: return *mpu_step_keys(kind);
+    case StepKind::AsDomain:
+    case StepKind::Submit:
+    case StepKind::Serve: return *mpu_step_keys(kind);
     }
     return NONE;
 }
@@ -531,8 +533,11 @@ private:
         case StepKind::AllocateIsolated:
         case StepKind::SwitchDomain:
         case StepKind::AsDomain:
+        case StepKind::Submit:
+        case StepKind::Serve:
             m_mpu.parse(kind, args, st, [this](const Entry& list) { return steps(list); });
             if (st.kind == StepKind::AllocateIsolated && !st.as.empty()) m_blocks.erase(st.as);
+            for (const std::string& served : m_mpu.served_names()) m_blocks.erase(served);
             break;
         }
         if (st.kind != StepKind::Repeat && st.kind != StepKind::Wait && st.kind != StepKind::Expect &&
@@ -579,6 +584,7 @@ private:
         auto it = m_blocks.find(name);
         if (it == m_blocks.end() && m_mpu.mpu_block(name))
             r.fail(e.key_node, e.value, e.path, "expected a block bound by an alloc from an allocator (heap:), got '" + name + "', a block of partition " + *m_mpu.mpu_block(name) + " (read, write and free take it; realloc does not)");
+        if (it == m_blocks.end()) m_mpu.refuse_pending(e); // mpu_steps.h: submitted, not served
         if (it == m_blocks.end()) {
             std::vector<std::string> bound;
             for (const auto& [block_name, heap_name] : m_blocks) bound.push_back(block_name);

@@ -186,6 +186,7 @@ enum class StepKind {
     Wait, Dma, Power, Check, Expect, PowerRequest, OptimizePower, Sleep,
     MpuWrite, MpuRead, Access, // sim/mpu_steps.h
     Domain, Partition, AllocateIsolated, SwitchDomain, AsDomain, // sim/mpu_steps.h
+    Submit, Serve, // sim/mpu_steps.h: the partition scheduler
 };
 
 constexpr EnumName<StepKind> STEP_KIND_NAMES[] = {
@@ -203,6 +204,7 @@ constexpr EnumName<StepKind> STEP_KIND_NAMES[] = {
     {StepKind::Domain, "domain"},      {StepKind::Partition, "partition"},
     {StepKind::AllocateIsolated, "allocate_isolated"},
     {StepKind::SwitchDomain, "switch_domain"}, {StepKind::AsDomain, "as_domain"},
+    {StepKind::Submit, "submit"},      {StepKind::Serve, "serve"},
 };
 
 /// What `expect: {fault: {kind: ...}}` may name: the FaultRecord::kind values of run_record.h.

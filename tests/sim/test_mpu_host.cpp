@@ -274,6 +274,138 @@ TEST_F(MpuHost, FreeAndPartitionAllocationAreTheSameInLtLtDmiAndAt) {
     }
 }
 
+// The partition scheduler: lo (priority 1) gets the first request, hi and hi2 (priority 7) the
+// later ones; serve takes hi's and hi2's in submit order before lo's. b has no right in hi2,
+// a's second lo request is over its 256-byte quota, and a 8 KiB request finds no memory.
+const char* const SCHEDULER = R"(name: t
+platform: platforms/two_banks_mpu.yaml
+steps:
+  - domain: {name: a}
+  - domain: {name: b}
+  - partition: {name: lo, bank: ram1, size: 4096, owner: a, quota: 256, priority: 1}
+  - partition: {name: hi, bank: ram1, offset: 0x2000, size: 4096, owner: b, priority: 7}
+  - partition: {name: hi2, bank: ram0, size: 4096, owner: a, priority: 7}
+  - submit: {partition: lo, size: 64, domain: a, as: low}
+  - submit: {partition: hi, size: 128, domain: b, as: high}
+  - submit: {partition: hi2, size: 32, domain: b, as: denied}
+  - as_domain:
+      domain: a
+      steps:
+        - submit: {partition: lo, size: 512, as: over}
+        - submit: {partition: hi2, size: 64, as: later}
+  - serve: {count: 1}
+  - write: {block: high}
+  - serve: {}
+  - write: {block: low}
+  - write: {block: later}
+  - read: {block: denied}
+  - free: {block: over}
+  - submit: {partition: hi, size: 8192, domain: b, as: huge}
+  - serve: {count: 3}
+  - read: {block: huge}
+  - free: {block: high}
+)";
+
+TEST_F(MpuHost, TheSchedulerServesByPriorityThenSubmitOrderAndReportsEachResult) {
+    const HostedRun r = run(SCHEDULER, TimingMode::Lt);
+    const std::vector<std::string> expected = {
+        "domain a ok", "domain b ok", "partition lo ok", "partition hi ok", "partition hi2 ok",
+        "submit low ok", "submit high ok", "submit denied ok", // rights are checked when served
+        "switch_domain a ok",
+        "submit over ok", "submit later ok",
+        "serve high ok",           // submitted second, but hi outranks lo
+        "write high ok",
+        "serve denied AccessDenied", // hi2 is priority 7 too: submitted before a's, b has no right
+        "serve later ok",          // the oldest of priority 7 left
+        "serve low ok",            // lo last, the oldest first
+        "serve over QuotaExceeded",  // 64 + 512 > 256
+        "write low ok", "write later ok",
+        "read denied unbound", "free over unbound", // their requests were refused
+        "submit huge ok",
+        "serve huge NoMemory",     // one pending: count 3 serves just it
+        "read huge unbound",
+        "free high ok",
+    };
+    EXPECT_EQ(results(r.record), expected);
+    EXPECT_TRUE(r.record.faults.empty());
+    for (const OpRecord& op : r.record.ops) {
+        if (op.op != "serve") continue;
+        EXPECT_GT(op.end_cycle, op.start_cycle) << op.name << ": a timed kernel call";
+        EXPECT_EQ(op.address != 0, op.result == "ok") << op.name;
+        if (op.result == "ok") {
+            EXPECT_GT(op.loads + op.stores, 0u) << op.name << ": heap metadata";
+        }
+    }
+    const auto served = [&](const std::string& name) {
+        return *std::find_if(r.record.ops.begin(), r.record.ops.end(), [&](const OpRecord& op) {
+            return op.op == "serve" && op.name == name;
+        });
+    };
+    const auto written = [&](const std::string& name) {
+        return *std::find_if(r.record.ops.begin(), r.record.ops.end(), [&](const OpRecord& op) {
+            return op.op == "write" && op.name == name;
+        });
+    };
+    for (const char* name : {"high", "low", "later"}) {
+        EXPECT_EQ(written(name).address, served(name).address) << name << " binds the served block";
+    }
+    EXPECT_EQ(served("high").heap, "hi");
+    EXPECT_EQ(served("low").heap, "lo");
+    EXPECT_EQ(served("high").size_bytes, 128u);
+    EXPECT_GE(served("high").address, 0x20006000u) << "inside hi";
+    EXPECT_LT(served("high").address, 0x20007000u);
+}
+
+TEST_F(MpuHost, TheSchedulerServesTheSameRequestsAtTheSameAddressesInLtLtDmiAndAt) {
+    const HostedRun lt = run(SCHEDULER, TimingMode::Lt);
+    const HostedRun dmi = run(SCHEDULER, TimingMode::LtDmi);
+    const HostedRun at = run(SCHEDULER, TimingMode::At);
+    for (const HostedRun* other : {&dmi, &at}) {
+        EXPECT_EQ(results(other->record), results(lt.record));
+        ASSERT_EQ(other->record.ops.size(), lt.record.ops.size());
+        for (size_t i = 0; i < lt.record.ops.size(); ++i) {
+            EXPECT_EQ(other->record.ops[i].address, lt.record.ops[i].address) << i;
+            EXPECT_EQ(other->record.ops[i].steps, lt.record.ops[i].steps) << i;
+        }
+    }
+}
+
+// a's request waits in the queue while a takes an MPU fault; terminate_partition terminates a
+// and its partition, which cancels the request: serve serves only b's, and a's later submit is
+// refused as a terminated domain's step.
+const char* const CANCELLED = R"(name: t
+platform: platforms/two_banks_mpu.yaml
+steps:
+  - domain: {name: a}
+  - domain: {name: b}
+  - partition: {name: pa, bank: ram1, size: 4096, owner: a, priority: 9}
+  - partition: {name: pb, bank: ram1, offset: 0x2000, size: 4096, owner: b}
+  - allocate_isolated: {domain: b, size: 64, as: theirs}
+  - as_domain:
+      domain: a
+      steps:
+        - submit: {partition: pa, size: 64, as: mine}
+        - write: {block: theirs}
+        - submit: {partition: pa, size: 64, as: never}
+  - submit: {partition: pb, size: 32, domain: b, as: kept}
+  - serve: {}
+  - write: {block: mine}
+  - write: {block: kept}
+)";
+
+TEST_F(MpuHost, TerminatingAPartitionCancelsItsPendingRequests) {
+    const HostedRun r = run(CANCELLED, TimingMode::Lt, {"platform.mpu.fault_policy=terminate_partition"});
+    const std::vector<std::string> ops = results(r.record);
+    EXPECT_NE(find_op(ops, "submit mine ok"), ops.end());
+    EXPECT_NE(find_op(ops, "memmanage a terminated"), ops.end());
+    EXPECT_NE(find_op(ops, "submit a terminated"), ops.end()) << "a's last step is not run";
+    EXPECT_EQ(std::count_if(ops.begin(), ops.end(), [](const std::string& op) { return op.rfind("serve ", 0) == 0; }), 1)
+        << "a's request went with its partition";
+    EXPECT_NE(find_op(ops, "serve kept ok"), ops.end());
+    EXPECT_NE(find_op(ops, "write mine unbound"), ops.end());
+    EXPECT_NE(find_op(ops, "write kept ok"), ops.end());
+}
+
 TEST_F(MpuHost, WithoutDomainsNoHandlerRunsAndCfsrStaysForTheScenarioToRead) {
     const HostedRun r = run(R"(name: t
 platform: platforms/two_banks_mpu.yaml

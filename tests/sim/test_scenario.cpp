@@ -404,6 +404,44 @@ steps:
     EXPECT_EQ(s.steps[9].heap, "kheap");
 }
 
+TEST(Scenario, SubmitAndServeBindNamesInTheSchedulersOrder) {
+    const Scenario s = parse_scenario(R"(name: t
+platform: platforms/two_banks_mpu.yaml
+allocators:
+  - {name: kheap, kind: tlsf, bank: ram0, size: 4096}
+steps:
+  - domain: {name: sensor}
+  - partition: {name: lo, bank: ram1, size: 4096, owner: sensor, priority: 1}
+  - partition: {name: hi, bank: ram1, offset: 0x2000, size: 4096, owner: sensor, priority: 4}
+  - alloc: {heap: kheap, size: 8, as: b}
+  - submit: {partition: lo, size: 32, domain: sensor, as: a}
+  - submit: {partition: hi, size: 16, domain: sensor, as: b}
+  - as_domain:
+      domain: sensor
+      steps:
+        - submit: {partition: lo, size: 48, as: c}
+  - write: {block: b}
+  - serve: {count: 1}
+  - write: {block: b}
+  - serve: {}
+  - free: {block: c}
+)", DATA_DIR + "/t.yaml");
+    ASSERT_EQ(s.steps.size(), 12u);
+    const Step& submit = s.steps[4];
+    EXPECT_EQ(submit.kind, StepKind::Submit);
+    EXPECT_EQ(submit.partition, "lo");
+    EXPECT_EQ(submit.domain, "sensor");
+    EXPECT_EQ(submit.size_bytes, 32u);
+    EXPECT_EQ(submit.as, "a");
+    EXPECT_EQ(s.steps[6].body[0].domain, "sensor") << "inside as_domain the domain asks";
+    EXPECT_EQ(s.steps[7].heap, "kheap") << "b is still the allocator's block until served";
+    EXPECT_EQ(s.steps[8].kind, StepKind::Serve);
+    EXPECT_EQ(s.steps[8].count, 1u);
+    EXPECT_EQ(s.steps[9].heap, "hi") << "serve {count: 1} served hi's request (priority 4) first";
+    EXPECT_EQ(s.steps[10].count, 0u) << "serve without count: every pending request";
+    EXPECT_EQ(s.steps[11].partition, "lo") << "c was served: its free goes to the partition";
+}
+
 TEST(Scenario, Pmsav8RegistersAreNamedByThePmsav8Table) {
     const Scenario s = parse_scenario(R"(name: t
 platform: platforms/two_banks_mpu.yaml
@@ -859,7 +897,7 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
     {"AsDomainNested", "as_domain_nested.yaml", 10,
      "steps[2].as_domain.steps[0].as_domain: expected as_domain outside another as_domain, got it inside as_domain a", nullptr},
     {"AsDomainRunsAlloc", "as_domain_runs_alloc.yaml", 9,
-     "steps[1].as_domain.steps[0].seal: expected a step a domain runs (access, read, write, allocate_isolated, alloc, free, wait or expect), got seal", nullptr},
+     "steps[1].as_domain.steps[0].seal: expected a step a domain runs (access, read, write, allocate_isolated, alloc, submit, free, wait or expect), got seal", nullptr},
     {"DomainBadSecurityLevel", "domain_bad_security_level.yaml", 5,
      "steps[0].domain.security_level: expected one of untrusted, normal or trusted, got high", nullptr},
     {"DomainDefinedTwice", "domain_defined_twice.yaml", 6,
@@ -880,6 +918,24 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
      "steps[2].alloc.heap: expected one of heap and partition, got both", nullptr},
     {"AllocPartitionAlign", "alloc_partition_align.yaml", 7,
      "steps[2].alloc.align: expected align only on an alloc from an allocator (heap:), got it with partition:", nullptr},
+    {"SubmitWithoutMpu", "submit_without_mpu.yaml", 5,
+     "steps[0].submit.partition: expected a platform with an mpu: section (submit from a partition uses the runtime's partition manager), got platform two_banks without one", nullptr},
+    {"SubmitUndefinedPartition", "submit_undefined_partition.yaml", 7,
+     "steps[2].submit.partition: expected a partition defined by an earlier partition step (pa), got undefined partition 'pb' (did you mean pa?)", nullptr},
+    {"ServeWithoutMpu", "serve_without_mpu.yaml", 5,
+     "steps[0].serve: expected a platform with an mpu: section (serve uses the MPU), got platform two_banks without one", nullptr},
+    {"ServeWithoutPartition", "serve_without_partition.yaml", 6,
+     "steps[1].serve: expected serve after a partition step (it serves requests submitted to partitions), got it with no partition defined", nullptr},
+    {"ServeZeroCount", "serve_zero_count.yaml", 8,
+     "steps[3].serve.count: expected a whole number of requests from 1 to 16 (the scheduler's queue, EMSIM_RT_PARTITION_QUEUE; leave it out to serve every pending request), got 0", nullptr},
+    {"ServeCountBeyondTheQueue", "serve_count_beyond_queue.yaml", 7,
+     "steps[2].serve.count: expected a whole number of requests from 1 to 16", nullptr},
+    {"ReadBeforeServe", "read_before_serve.yaml", 8,
+     "steps[3].write.block: expected a block bound by an earlier alloc with as: or a served request, got 'x', a request to partition pa (submit at line 7) that no serve has served yet", nullptr},
+    {"ServeCountLeavesTheLowerPriorityRequest", "serve_count_leaves_request.yaml", 12,
+     "steps[7].free.block: expected a block bound by an earlier alloc with as: or a served request, got 'low', a request to partition lo (submit at line 8) that no serve has served yet", nullptr},
+    {"ServeInsideAsDomain", "serve_inside_as_domain.yaml", 11,
+     "steps[2].as_domain.steps[1].serve: expected a step a domain runs (access, read, write, allocate_isolated, alloc, submit, free, wait or expect), got serve", nullptr},
     {"AsDomainAllocsFromHeap", "as_domain_allocs_from_heap.yaml", 11,
      "steps[1].as_domain.steps[0].alloc: expected alloc with partition: (a domain allocates from partitions, not from the kernel's allocators), got alloc from heap kheap", nullptr},
     {"IsolatedBadIsolation", "isolated_bad_isolation.yaml", 6,
@@ -923,7 +979,7 @@ const BrokenScenario BROKEN_SCENARIOS[] = {
     {"AsDomainStepsNotAList", "as_domain_steps_not_a_list.yaml", 6,
      "steps[1].as_domain.steps: expected a list of at least one step (each a map with one key naming its kind), got 3", nullptr},
     {"StepWithTwoKeysIsRejected", "step_with_two_keys.yaml", 11,
-     "steps[0]: expected a map with one key naming the step (alloc, free, realloc, read, write, mark, release, seal, repeat, random_workload, wait, dma, power, check, expect, power_request, optimize_power, sleep, mpu_write, mpu_read, access, domain, partition, allocate_isolated, switch_domain, as_domain), got a map of 2 keys", nullptr},
+     "steps[0]: expected a map with one key naming the step (alloc, free, realloc, read, write, mark, release, seal, repeat, random_workload, wait, dma, power, check, expect, power_request, optimize_power, sleep, mpu_write, mpu_read, access, domain, partition, allocate_isolated, switch_domain, as_domain, submit, serve), got a map of 2 keys", nullptr},
     {"BlockNameMustBeAnIdentifier", "bad_block_name.yaml", 11,
      "steps[0].alloc.as: expected a name of letters, digits and '_' that does not start with a digit, got 1buf", nullptr},
     {"SealTakesNoArguments", "seal_with_arguments.yaml", 11,
