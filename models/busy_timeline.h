@@ -46,21 +46,7 @@ public:
             m_busy.back().end = std::max(m_busy.back().end, end);
             return;
         }
-        // Out of order (contended LT only): insert, then merge with the neighbours.
-        auto at = std::lower_bound(m_busy.begin() + static_cast<std::ptrdiff_t>(m_head), m_busy.end(),
-                                   start, [](const Interval& b, uint64_t s) { return b.start < s; });
-        const auto inserted = m_busy.insert(at, Interval{start, end}); // may reallocate
-        size_t i = static_cast<size_t>(inserted - m_busy.begin());
-        if (i > m_head && m_busy[i - 1].end >= m_busy[i].start) {
-            m_busy[i - 1].end = std::max(m_busy[i - 1].end, m_busy[i].end);
-            m_busy.erase(m_busy.begin() + static_cast<std::ptrdiff_t>(i));
-            --i;
-        }
-        size_t last = i;
-        while (last + 1 < m_busy.size() && m_busy[last + 1].start <= m_busy[i].end)
-            m_busy[i].end = std::max(m_busy[i].end, m_busy[++last].end);
-        m_busy.erase(m_busy.begin() + static_cast<std::ptrdiff_t>(i + 1),
-                     m_busy.begin() + static_cast<std::ptrdiff_t>(last + 1));
+        insert_out_of_order(start, end);
     }
 
     /// Drops reservations that end at or before `now`: no caller can ask about the past.
@@ -80,6 +66,25 @@ public:
     size_t size() const { return m_busy.size() - m_head; }
 
 private:
+    /// reserve()'s rare case, kept apart so the in-order path stays small enough to inline.
+    void insert_out_of_order(uint64_t start, uint64_t end) {
+        // Out of order (contended LT only): insert, then merge with the neighbours.
+        auto at = std::lower_bound(m_busy.begin() + static_cast<std::ptrdiff_t>(m_head), m_busy.end(),
+                                   start, [](const Interval& b, uint64_t s) { return b.start < s; });
+        const auto inserted = m_busy.insert(at, Interval{start, end}); // may reallocate
+        size_t i = static_cast<size_t>(inserted - m_busy.begin());
+        if (i > m_head && m_busy[i - 1].end >= m_busy[i].start) {
+            m_busy[i - 1].end = std::max(m_busy[i - 1].end, m_busy[i].end);
+            m_busy.erase(m_busy.begin() + static_cast<std::ptrdiff_t>(i));
+            --i;
+        }
+        size_t last = i;
+        while (last + 1 < m_busy.size() && m_busy[last + 1].start <= m_busy[i].end)
+            m_busy[i].end = std::max(m_busy[i].end, m_busy[++last].end);
+        m_busy.erase(m_busy.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                     m_busy.begin() + static_cast<std::ptrdiff_t>(last + 1));
+    }
+
     struct Interval {
         uint64_t start;
         uint64_t end;

@@ -28,17 +28,22 @@ void Interconnect::map(int port, uint64_t base, uint64_t size, const std::string
     for (const AddressRoute& r : m_routes)
         if (base < r.end() && r.base < base + size)
             throw std::invalid_argument(label + ": address window overlaps " + r.label);
+    m_last_route = nullptr;
     m_routes.push_back(AddressRoute{port, base, size, label});
     std::sort(m_routes.begin(), m_routes.end(),
               [](const AddressRoute& a, const AddressRoute& b) { return a.base < b.base; });
 }
 
 const AddressRoute* Interconnect::decode(uint64_t address) const {
+    if (m_last_route && address >= m_last_route->base && address < m_last_route->end())
+        return m_last_route;
     auto it = std::upper_bound(m_routes.begin(), m_routes.end(), address,
                                [](uint64_t a, const AddressRoute& r) { return a < r.base; });
     if (it == m_routes.begin()) return nullptr;
     --it;
-    return address < it->end() ? &*it : nullptr;
+    if (address >= it->end()) return nullptr;
+    m_last_route = &*it;
+    return m_last_route;
 }
 
 void Interconnect::end_of_elaboration() {
@@ -50,21 +55,9 @@ void Interconnect::end_of_elaboration() {
             SC_REPORT_ERROR(name(), ("route " + r.label + " names an unbound target port").c_str());
 }
 
-Interconnect::InitiatorSide& Interconnect::side(int initiator) {
-    if (initiator >= static_cast<int>(m_initiators.size())) m_initiators.resize(initiator + 1);
-    return m_initiators[initiator];
-}
-
 const InitiatorStats& Interconnect::initiator_stats(int initiator) const {
     static const InitiatorStats none;
     return initiator < static_cast<int>(m_initiators.size()) ? m_initiators[initiator].stats : none;
-}
-
-void Interconnect::record_contention(int initiator, Cycles cycles) {
-    InitiatorStats& s = side(initiator).stats;
-    ++s.transactions;
-    s.contention_cycles += cycles;
-    s.max_contention_cycles = std::max<uint64_t>(s.max_contention_cycles, cycles);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -86,7 +79,7 @@ void Interconnect::b_transport(int initiator, tlm::tlm_generic_payload& trans, s
     const uint64_t hop_ps = m_clock.to_ps(m_params.hop_cycles);
     // A request holds the port at least for its hop (1 ps when there is none).
     const uint64_t granted_ps = port.held.earliest_fit(eligible_ps, std::max<uint64_t>(hop_ps, 1));
-    const Cycles waited = (granted_ps - eligible_ps) / m_clock.period_ps();
+    const Cycles waited = granted_ps == eligible_ps ? 0 : (granted_ps - eligible_ps) / m_clock.period_ps();
     record_contention(initiator, waited);
 
     AccessInfo* info = trans.get_extension<AccessInfo>();

@@ -27,6 +27,7 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/peq_with_cb_and_phase.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -120,12 +121,23 @@ private:
     void respond(tlm::tlm_generic_payload& trans);
     void send_next_response(int initiator);
     void finish(tlm::tlm_generic_payload& trans);
-    void record_contention(int initiator, Cycles cycles);
-    InitiatorSide& side(int initiator);
+    void record_contention(int initiator, Cycles cycles) {
+        InitiatorStats& s = side(initiator).stats;
+        ++s.transactions;
+        s.contention_cycles += cycles;
+        s.max_contention_cycles = std::max<uint64_t>(s.max_contention_cycles, cycles);
+    }
+    InitiatorSide& side(int initiator) {
+        if (initiator >= static_cast<int>(m_initiators.size())) m_initiators.resize(initiator + 1);
+        return m_initiators[initiator];
+    }
 
     const InterconnectParams m_params;
     const Clock m_clock;
     std::vector<AddressRoute> m_routes; ///< sorted by base
+    /// decode()'s last hit: accesses cluster in one window, so most decodes skip the search.
+    /// Reset by map(), which may move routes.
+    mutable const AddressRoute* m_last_route = nullptr;
     std::vector<Port> m_ports;
     std::vector<InitiatorSide> m_initiators;
     std::unordered_map<tlm::tlm_generic_payload*, Route> m_in_flight;

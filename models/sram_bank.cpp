@@ -58,6 +58,7 @@ SramBank::SramBank(sc_core::sc_module_name name, const SramBankParams& params, c
         m_params.size_bytes == 0 || m_params.read_cycles == 0 || m_params.write_cycles == 0)
         SC_REPORT_ERROR(this->name(), "invalid SramBankParams: word_bytes must be a power of two, "
                                       "size_bytes and read/write cycles non-zero");
+    while ((uint64_t{1} << m_word_shift) < m_params.word_bytes) ++m_word_shift;
     in.register_b_transport(this, &SramBank::b_transport);
     in.register_nb_transport_fw(this, &SramBank::nb_transport_fw);
     in.register_get_direct_mem_ptr(this, &SramBank::get_direct_mem_ptr);
@@ -72,7 +73,7 @@ SramBank::SramBank(sc_core::sc_module_name name, const SramBankParams& params, c
 // ---------------------------------------------------------------------------------------------
 // Serving an access (LT and AT share this).
 
-Refusal SramBank::check(const tlm::tlm_generic_payload& trans, const sc_time& at) const {
+Refusal SramBank::check(const tlm::tlm_generic_payload& trans, uint64_t at_ps) const {
     const auto cmd = trans.get_command();
     if (cmd != tlm::TLM_READ_COMMAND && cmd != tlm::TLM_WRITE_COMMAND) return Refusal::Unsupported;
     const uint64_t length = trans.get_data_length();
@@ -84,25 +85,25 @@ Refusal SramBank::check(const tlm::tlm_generic_payload& trans, const sc_time& at
     const uint64_t address = trans.get_address();
     if (address >= m_params.size_bytes || span > m_params.size_bytes - address)
         return Refusal::OutOfRange;
-    if (m_transition_pending && at < m_transition_end) return Refusal::InTransition;
+    if (m_transition_pending && at_ps < m_transition_end.value()) return Refusal::InTransition;
     if (m_state == PowerState::Retention) return Refusal::Retention;
     if (m_state == PowerState::Off) return Refusal::PoweredOff;
     return Refusal::None;
 }
 
 uint32_t SramBank::beats_of(const tlm::tlm_generic_payload& trans) const {
-    const uint64_t word = m_params.word_bytes;
+    // word_bytes is a power of two (checked at construction): masks and shifts, no division.
+    const uint64_t word_mask = m_params.word_bytes - 1;
     const uint64_t length = trans.get_data_length();
     const uint64_t span = std::min<uint64_t>(length, trans.get_streaming_width());
-    const uint64_t words_per_pass = (trans.get_address() % word + span + word - 1) / word;
-    const uint64_t passes = (length + span - 1) / span;
+    const uint64_t words_per_pass = ((trans.get_address() & word_mask) + span + word_mask) >> m_word_shift;
+    const uint64_t passes = span == length ? 1 : (length + span - 1) / span;
     return static_cast<uint32_t>(words_per_pass * passes);
 }
 
 SramBank::Plan SramBank::serve(tlm::tlm_generic_payload& trans, uint64_t arrival_ps,
                                uint64_t now_ps) {
-    const sc_time arrival = sc_time::from_value(arrival_ps);
-    settle(arrival);
+    settle(arrival_ps);
     Plan plan;
     const uint64_t edge_ps = m_clock.edge_at_or_after_ps(arrival_ps);
 
@@ -112,7 +113,7 @@ SramBank::Plan SramBank::serve(tlm::tlm_generic_payload& trans, uint64_t arrival
         return plan;
     }
 
-    plan.refusal = check(trans, arrival);
+    plan.refusal = check(trans, arrival_ps);
     plan.status = status_of(plan.refusal);
     if (plan.refusal != Refusal::None) {
         ++m_stats.refused;
@@ -132,7 +133,7 @@ SramBank::Plan SramBank::serve(tlm::tlm_generic_payload& trans, uint64_t arrival
     const uint64_t held_ps = m_clock.to_ps(plan.wake_cycles + occupancy);
     uint64_t start_ps = m_busy.earliest_fit(edge_ps, held_ps);
     m_busy.reserve(start_ps, held_ps);
-    plan.wait_cycles = (start_ps - edge_ps) / m_clock.period_ps();
+    plan.wait_cycles = start_ps == edge_ps ? 0 : (start_ps - edge_ps) / m_clock.period_ps();
     m_stats.busy_wait_cycles += plan.wait_cycles;
 
     if (plan.wake_cycles) {
@@ -171,10 +172,16 @@ void SramBank::copy_data(tlm::tlm_generic_payload& trans) {
     uint8_t* array = m_storage.data() + address;
 
     if (!enables && width >= length) { // the common case: one contiguous copy
-        if (is_read)
-            std::memcpy(data, array, length);
-        else
-            std::memcpy(array, data, length);
+        // Bus words (the runtime's loads and stores) get a fixed-size copy the compiler inlines.
+        uint8_t* to = is_read ? data : array;
+        const uint8_t* from = is_read ? array : data;
+        switch (length) {
+        case 1: *to = *from; break;
+        case 2: std::memcpy(to, from, 2); break;
+        case 4: std::memcpy(to, from, 4); break;
+        case 8: std::memcpy(to, from, 8); break;
+        default: std::memcpy(to, from, length); break;
+        }
         return;
     }
     for (unsigned i = 0; i < length; ++i) {
@@ -209,7 +216,8 @@ void SramBank::annotate(tlm::tlm_generic_payload& trans, const Plan& plan) {
 }
 
 void SramBank::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
-    m_timed.b_transport(trans, delay);
+    TimedTarget::lt_transport(trans, delay, [this](tlm::tlm_generic_payload& t, uint64_t arrival_ps,
+                                                   uint64_t now_ps) { return serve_timed(t, arrival_ps, now_ps); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,7 +240,7 @@ TimedService SramBank::serve_timed(tlm::tlm_generic_payload& trans, uint64_t arr
 // DMI and debug
 
 bool SramBank::get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi) {
-    settle(sc_core::sc_time_stamp());
+    settle(sc_core::sc_time_stamp().value());
     dmi.set_start_address(0);
     dmi.set_end_address(m_params.size_bytes - 1);
     const bool usable = m_state == PowerState::Active && !m_transition_pending &&
@@ -299,7 +307,7 @@ uint64_t SramBank::transition_energy_fj(PowerState from, PowerState to) const {
 bool SramBank::request_power_state(PowerState target, const sc_time& offset) {
     const sc_time now = sc_core::sc_time_stamp();
     const sc_time at = now + offset;
-    settle(at);
+    settle(at.value());
     if (m_transition_pending) return false;
     if (target == m_state) return true;
 
@@ -317,14 +325,14 @@ bool SramBank::request_power_state(PowerState target, const sc_time& offset) {
     return true;
 }
 
-void SramBank::settle(const sc_time& t) {
-    if (!m_transition_pending || t < m_transition_end) return;
+void SramBank::settle(uint64_t t_ps) {
+    if (!m_transition_pending || t_ps < m_transition_end.value()) return;
     m_transition_pending = false;
     set_state_bucket(index_of(m_state), m_transition_end);
     if (m_transition_from == PowerState::Off) ++m_stats.power_ups;
 }
 
-void SramBank::on_transition_end() { settle(sc_core::sc_time_stamp()); }
+void SramBank::on_transition_end() { settle(sc_core::sc_time_stamp().value()); }
 
 void SramBank::set_state_bucket(size_t bucket, const sc_time& at) {
     m_ledger.enter_bucket(bucket, at);

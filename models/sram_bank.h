@@ -138,14 +138,14 @@ private:
     Plan serve(tlm::tlm_generic_payload& trans, uint64_t arrival_ps, uint64_t now_ps);
     /// Adds the plan's breakdown to the payload's AccessInfo, if it carries one.
     static void annotate(tlm::tlm_generic_payload& trans, const Plan& plan);
-    Refusal check(const tlm::tlm_generic_payload& trans, const sc_core::sc_time& at) const;
+    Refusal check(const tlm::tlm_generic_payload& trans, uint64_t at_ps) const;
     uint32_t beats_of(const tlm::tlm_generic_payload& trans) const;
     /// Copies data honouring byte enables and streaming width. `count_bytes` false: debug.
     void copy_data(tlm::tlm_generic_payload& trans);
     void record_dmi_usage(const DmiUsage& usage);
 
-    /// Completes a pending transition whose end is at or before `t`.
-    void settle(const sc_core::sc_time& t);
+    /// Completes a pending transition whose end is at or before `t_ps` (absolute).
+    void settle(uint64_t t_ps);
     void on_transition_end();
     void scramble_contents();
     void set_state_bucket(size_t bucket, const sc_core::sc_time& at);
@@ -156,6 +156,7 @@ private:
     TimedService serve_timed(tlm::tlm_generic_payload& trans, uint64_t arrival_ps, uint64_t now_ps);
 
     const SramBankParams m_params;
+    unsigned m_word_shift = 0; ///< log2(word_bytes): beats_of() shifts instead of dividing
     const Clock m_clock;
     const EnergyCoefficients m_coefficients;
     std::vector<uint8_t> m_storage;

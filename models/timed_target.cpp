@@ -8,12 +8,6 @@ TimedTarget::TimedTarget(const std::string& owner, tlm::tlm_target_socket<>& soc
     : m_owner(owner), m_socket(socket), m_serve(std::move(serve)),
       m_response_peq(this, &TimedTarget::on_response_due) {}
 
-void TimedTarget::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
-    const uint64_t now_ps = sc_core::sc_time_stamp().value();
-    const TimedService service = m_serve(trans, now_ps + delay.value(), now_ps);
-    delay = sc_time::from_value(service.done_ps - now_ps);
-}
-
 tlm::tlm_sync_enum TimedTarget::nb_transport_fw(tlm::tlm_generic_payload& trans,
                                                 tlm::tlm_phase& phase, sc_time& delay) {
     const uint64_t now_ps = sc_core::sc_time_stamp().value();

@@ -34,7 +34,17 @@ public:
     /// `owner` names the model in error reports. Construct during elaboration.
     TimedTarget(const std::string& owner, tlm::tlm_target_socket<>& socket, ServeFn serve);
 
-    void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+    void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+        lt_transport(trans, delay, m_serve);
+    }
+    /// The LT answer for any serve callable: `delay` becomes done - now. A target calls it with
+    /// its own serve function directly, so the per-access path makes no std::function call.
+    template <class Serve>
+    static void lt_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay, Serve&& serve) {
+        const uint64_t now_ps = sc_core::sc_time_stamp().value();
+        const TimedService service = serve(trans, now_ps + delay.value(), now_ps);
+        delay = sc_core::sc_time::from_value(service.done_ps - now_ps);
+    }
     tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
                                        sc_core::sc_time& delay);
 

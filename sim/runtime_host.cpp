@@ -248,6 +248,10 @@ RuntimeHost::RuntimeHost(sc_core::sc_module_name name, const Scenario& scenario,
     : sc_module(name), m_port("out", mode, scenario.platform.clock), out(m_port.socket),
       m_scenario(scenario), m_platform(platform), m_mode(mode),
       m_clock(scenario.platform.clock), m_dma(std::move(dma)), m_memory(*this) {
+    m_lt_info = new AccessInfo;
+    m_lt_payload.set_extension(m_lt_info);
+    m_lt_who = new AccessAttributes;
+    m_lt_payload.set_extension(m_lt_who);
     for (const BankConfig& bank : m_scenario.platform.banks) {
         m_read_fj_per_word.push_back(picojoules_to_fj(bank.params.read_energy_pj));
         m_write_fj_per_word.push_back(picojoules_to_fj(bank.params.write_energy_pj));
@@ -335,15 +339,16 @@ uint32_t RuntimeHost::access(bool write, Address address, uint32_t value, unsign
 }
 
 bool RuntimeHost::transfer(bool write, Address address, uint8_t* data, unsigned bytes) {
-    tlm::tlm_generic_payload& trans = m_payloads.allocate();
+    const bool pooled = m_mode == TimingMode::At;
+    tlm::tlm_generic_payload& trans = pooled ? m_payloads.allocate() : m_lt_payload;
     prepare_access(trans, write, address, data, bytes);
-    AccessInfo* info = trans.get_extension<AccessInfo>();
+    AccessInfo* info = pooled ? trans.get_extension<AccessInfo>() : m_lt_info;
     if (!info) {
         info = new AccessInfo; // owned by the payload
         trans.set_extension(info);
     }
     info->reset();
-    AccessAttributes* who = trans.get_extension<AccessAttributes>();
+    AccessAttributes* who = pooled ? trans.get_extension<AccessAttributes>() : m_lt_who;
     if (!who) {
         who = new AccessAttributes; // owned by the payload
         trans.set_extension(who);
@@ -394,7 +399,7 @@ bool RuntimeHost::transfer(bool write, Address address, uint8_t* data, unsigned 
         m_record.faults.push_back(fault);
         ++m_op_faults;
     }
-    trans.release();
+    if (pooled) trans.release();
     return ok;
 }
 

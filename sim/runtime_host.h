@@ -29,6 +29,8 @@
 // the step says (sim/mpu_host.cpp). The MPU narrows DMI grants to what every access may do and
 // revokes them on each reconfiguration, so the lt_dmi path never needs a check.
 
+#include "models/access_attributes.h"
+#include "models/access_info.h"
 #include "models/blocking_initiator.h"
 #include "models/dma_engine.h"
 #include "models/payload_pool.h"
@@ -162,7 +164,12 @@ private:
     std::map<std::string, std::unique_ptr<HostedAllocator>> m_allocators;
     std::map<std::string, Block> m_blocks;
     std::map<std::string, rt::StackMarker> m_markers;
-    PayloadPool m_payloads;
+    PayloadPool m_payloads; ///< AT: a payload travels across calls and needs a memory manager
+    /// LT: b_transport is done with a payload when it returns, so every access reuses this one,
+    /// with its two extensions (owned by it) attached once instead of looked up per access.
+    tlm::tlm_generic_payload m_lt_payload;
+    AccessInfo* m_lt_info = nullptr;
+    AccessAttributes* m_lt_who = nullptr;
     /// LT+DMI: windows the banks granted, with the words moved through each since the last
     /// report (handed to the bank when the window goes or the run ends).
     struct DmiWindow {
