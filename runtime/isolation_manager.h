@@ -126,7 +126,7 @@ public:
     IsolationManager(const IsolationManager&) = delete;
     IsolationManager& operator=(const IsolationManager&) = delete;
 
-    /// A new domain with no grants (its image is the empty window). QuotaExceeded when
+    /// A fresh domain with no grants (its image is the empty window). QuotaExceeded when
     /// MAX_DOMAINS domains exist (terminated ones keep their id). O(1).
     Result<DomainId> create_isolation_domain(SecurityLevel level) {
         m_meter.begin();

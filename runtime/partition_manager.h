@@ -33,7 +33,7 @@
 //
 // Partition ids carry a generation: id = generation << 8 | slot. A terminated partition's slot
 // is reused by a later create_partition() with the next generation, so a stale id reads as no
-// partition (InvalidRegion) instead of reaching the new tenant (until the 8-bit generation wraps
+// partition (InvalidRegion) instead of reaching the next tenant (until the 8-bit generation wraps
 // after 256 reuses of one slot).
 //
 // Scheduler: submit() queues a request (FIFO ticket); serve_next() serves the pending request
@@ -46,12 +46,7 @@
 
 #include <stdint.h>
 
-#if __has_include(<new>)
-#include <new>
-#else
-// Bare arm-none-eabi-gcc has no <new>: static_allocator.h declares the one placement form.
-#include "runtime/static_allocator.h"
-#endif
+#include "runtime/placement_new.h"
 
 #include "runtime/config.h"
 #include "runtime/memory_access.h"

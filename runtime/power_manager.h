@@ -85,12 +85,7 @@
 
 #include <stdint.h>
 
-#if __has_include(<new>)
-#include <new>
-#else
-// Bare arm-none-eabi-gcc has no <new>: static_allocator.h declares the one placement form.
-#include "runtime/static_allocator.h"
-#endif
+#include "runtime/placement_new.h"
 
 #include "runtime/config.h"
 #include "runtime/memory_access.h"

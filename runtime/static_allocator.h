@@ -14,15 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if __has_include(<new>)
-#include <new>
-#else
-// Bare arm-none-eabi-gcc ships no libstdc++ headers (Debian's gcc-arm-none-eabi without
-// libstdc++-arm-none-eabi-newlib), so declare the one placement form construct<T>() needs.
-inline void* operator new(size_t, void* where) noexcept {
-    return where;
-}
-#endif
+#include "runtime/placement_new.h"
 
 #include "runtime/config.h"
 #include "runtime/heap_guard.h"
